@@ -1,0 +1,3 @@
+module github.com/dlv-tasks/dlv-tasks
+
+go 1.26.0

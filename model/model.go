@@ -1,0 +1,159 @@
+// Package model holds the plain data types that dlv-tasks passes from the
+// debugger client to the analysis (chains) and presentation (render) layers.
+// Nothing here depends on Delve: dlvclient converts Delve's API types into
+// these structs, and every other package works only with them.
+package model
+
+import "time"
+
+// Location is a point in the target's code.
+type Location struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	PC       uint64 `json:"pc,omitempty"`
+}
+
+// IsZero reports whether the location is unknown.
+func (l Location) IsZero() bool { return l.Function == "" && l.File == "" && l.Line == 0 }
+
+// Goroutine status names, as the runtime's traceback prints them where the
+// goroutine is not waiting. A waiting goroutine has StatusWaiting and a
+// WaitReason.
+const (
+	StatusIdle      = "idle"
+	StatusRunnable  = "runnable"
+	StatusRunning   = "running"
+	StatusSyscall   = "syscall"
+	StatusWaiting   = "waiting"
+	StatusDead      = "dead"
+	StatusCopystack = "copystack"
+	StatusPreempted = "preempted"
+	StatusLeaked    = "leaked"
+	StatusUnknown   = "unknown"
+)
+
+// Goroutine is one live goroutine of the target.
+type Goroutine struct {
+	// ID is the runtime's goroutine id (goid).
+	ID int64 `json:"id"`
+	// ParentID is the id of the goroutine that executed the go statement
+	// (runtime.g.parentGoid); 0 when none (runtime-created goroutines, main).
+	ParentID int64 `json:"parent_id"`
+	// Status is one of the Status* constants.
+	Status string `json:"status"`
+	// WaitReason is the runtime's wait reason text ("chan receive"), empty
+	// unless Status is StatusWaiting (or leaked).
+	WaitReason string `json:"wait_reason"`
+	// Waited is how long the goroutine has been blocked, where the runtime
+	// knows it (runtime.g.waitsince is only stamped by the garbage
+	// collector); 0 when unknown. It is a lower bound.
+	Waited time.Duration `json:"waited_ns"`
+	// Labels are the goroutine's pprof labels.
+	Labels map[string]string `json:"labels"`
+	// CurrentLocation is where the goroutine is now, runtime frames included.
+	CurrentLocation Location `json:"current_location"`
+	// Location is the topmost frame outside the runtime: where the user's
+	// code is blocked or running.
+	Location Location `json:"location"`
+	// GoStatement is the go statement that created this goroutine; its
+	// Function is the creator function ("created by" in tracebacks).
+	GoStatement Location `json:"go_statement"`
+	// Start is the goroutine's start function.
+	Start Location `json:"start"`
+	// ThreadID is the OS thread running the goroutine, 0 if none.
+	ThreadID int `json:"thread_id,omitempty"`
+	// System is true for goroutines the runtime started for itself, as the
+	// runtime's own isSystemGoroutine decides it (approximated by start
+	// function in package runtime).
+	System bool `json:"system"`
+	// Task is the tracker task this goroutine runs, nil without the tracker.
+	Task *Task `json:"task"`
+	// Unreadable is set when the debugger could not read this goroutine.
+	Unreadable string `json:"unreadable,omitempty"`
+}
+
+// ExitedGoroutine is a goroutine that has exited but whose runtime record
+// (runtime.g, status dead) has not been reused yet: a partial history that the
+// runtime keeps by accident. Labels and wait state are gone.
+type ExitedGoroutine struct {
+	ID          int64    `json:"id"`
+	ParentID    int64    `json:"parent_id"`
+	GoStatement Location `json:"go_statement"`
+	Start       Location `json:"start"`
+}
+
+// Frame is one frame of a stack, innermost first in a Stack.
+type Frame struct {
+	Location
+	// Err is set when the debugger could not unwind past this frame.
+	Err string `json:"err,omitempty"`
+}
+
+// Ancestor is a goroutine that created another one, as recorded by the
+// runtime with GODEBUG=tracebackancestors=N: its id and its stack at the
+// moment it executed the go statement.
+type Ancestor struct {
+	ID         int64   `json:"id"`
+	Stack      []Frame `json:"stack"`
+	Unreadable string  `json:"unreadable,omitempty"`
+}
+
+// Task is a tracker task: a goroutine started through the tracker package.
+type Task struct {
+	ID       uint64  `json:"id"`
+	Name     string  `json:"name"`
+	ParentID uint64  `json:"parent_id"`
+	Group    string  `json:"group"`
+	Created  []Frame `json:"created"`
+}
+
+// Target describes the debugged program.
+type Target struct {
+	// Kind is how the session reached the target: "connect", "attach",
+	// "exec" or "core".
+	Kind string `json:"kind"`
+	PID  int    `json:"pid,omitempty"`
+	// Executable is the path of the target binary, when known.
+	Executable string `json:"executable,omitempty"`
+	// Core is the core file, for post-mortem sessions.
+	Core string `json:"core,omitempty"`
+	// Live is false for core dumps: nothing can run.
+	Live bool `json:"live"`
+}
+
+// Snapshot is everything read from the target at one stop.
+type Snapshot struct {
+	Target Target `json:"target"`
+	// Goroutines are the live goroutines, ordered by ID.
+	Goroutines []Goroutine `json:"goroutines"`
+	// Exited are goroutines whose runtime record survives them.
+	Exited []ExitedGoroutine `json:"exited"`
+}
+
+// Goroutine returns the live goroutine with the given id, or nil.
+func (s *Snapshot) Goroutine(id int64) *Goroutine {
+	lo, hi := 0, len(s.Goroutines)
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case s.Goroutines[m].ID < id:
+			lo = m + 1
+		case s.Goroutines[m].ID > id:
+			hi = m
+		default:
+			return &s.Goroutines[m]
+		}
+	}
+	return nil
+}
+
+// ExitedGoroutine returns the exited goroutine record with the given id, or nil.
+func (s *Snapshot) ExitedGoroutine(id int64) *ExitedGoroutine {
+	for i := range s.Exited {
+		if s.Exited[i].ID == id {
+			return &s.Exited[i]
+		}
+	}
+	return nil
+}
