@@ -1,0 +1,278 @@
+package dlvclient
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-delve/delve/service/api"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// State is where the target stopped after an execution command.
+type State struct {
+	// Exited is true when the target has exited; ExitStatus is its status.
+	Exited     bool
+	ExitStatus int
+	// GoroutineID is the selected goroutine (0 if none).
+	GoroutineID int64
+	// Location is the selected goroutine's (or thread's) current location.
+	Location model.Location
+	// Breakpoint names the breakpoint that was hit, if any.
+	Breakpoint string
+}
+
+func convertState(st *api.DebuggerState) State {
+	out := State{Exited: st.Exited, ExitStatus: st.ExitStatus}
+	if st.SelectedGoroutine != nil {
+		out.GoroutineID = st.SelectedGoroutine.ID
+		out.Location = convertLocation(st.SelectedGoroutine.CurrentLoc)
+	}
+	if th := st.CurrentThread; th != nil {
+		if out.Location.IsZero() {
+			out.Location = model.Location{File: th.File, Line: th.Line, PC: th.PC}
+			if th.Function != nil {
+				out.Location.Function = th.Function.Name()
+			}
+		}
+		if th.Breakpoint != nil {
+			out.Breakpoint = breakpointName(th.Breakpoint)
+		}
+	}
+	return out
+}
+
+func breakpointName(bp *api.Breakpoint) string {
+	if bp.Name != "" {
+		return bp.Name
+	}
+	return fmt.Sprintf("%d", bp.ID)
+}
+
+// requireLive refuses execution commands on cores and exited targets.
+func (s *Session) requireLive() error {
+	if !s.target.Live {
+		return ErrNotLive
+	}
+	if exited, status := s.Exited(); exited {
+		return fmt.Errorf("%w (exit status %d)", ErrExited, status)
+	}
+	return nil
+}
+
+// noteState records an exit and drops cached reads after the target ran.
+func (s *Session) noteState(st *api.DebuggerState, err error) (State, error) {
+	s.invalidate()
+	if err != nil {
+		return State{}, s.checkExited(err)
+	}
+	if st.Exited {
+		s.mu.Lock()
+		s.exited, s.status = true, st.ExitStatus
+		s.mu.Unlock()
+	}
+	if st.Err != nil {
+		return convertState(st), st.Err
+	}
+	return convertState(st), nil
+}
+
+// Continue resumes the target until a breakpoint, an exit, or Halt.
+func (s *Session) Continue() (State, error) {
+	if err := s.requireLive(); err != nil {
+		return State{}, err
+	}
+	var last *api.DebuggerState
+	for st := range s.client.Continue() {
+		last = st
+		if st.Err != nil {
+			break
+		}
+	}
+	if last == nil {
+		return s.noteState(nil, errors.New("continue: no answer from the debugger"))
+	}
+	if last.Err != nil && strings.Contains(last.Err.Error(), "has exited with status") {
+		s.invalidate()
+		s.mu.Lock()
+		s.exited = true
+		s.mu.Unlock()
+		st := State{Exited: true}
+		fmt.Sscanf(last.Err.Error()[strings.Index(last.Err.Error(), "status"):], "status %d", &st.ExitStatus)
+		s.mu.Lock()
+		s.status = st.ExitStatus
+		s.mu.Unlock()
+		return st, nil
+	}
+	return s.noteState(last, nil)
+}
+
+// Halt stops a running target; safe to call while Continue runs.
+func (s *Session) Halt() (State, error) {
+	if err := s.requireLive(); err != nil {
+		return State{}, err
+	}
+	st, err := s.client.Halt()
+	return s.noteState(st, err)
+}
+
+// Next steps over to the next source line of the selected goroutine.
+func (s *Session) Next() (State, error) {
+	if err := s.requireLive(); err != nil {
+		return State{}, err
+	}
+	st, err := s.client.Next()
+	return s.noteState(st, err)
+}
+
+// Step steps into the next source line.
+func (s *Session) Step() (State, error) {
+	if err := s.requireLive(); err != nil {
+		return State{}, err
+	}
+	st, err := s.client.Step()
+	return s.noteState(st, err)
+}
+
+// StepOut runs until the current function returns.
+func (s *Session) StepOut() (State, error) {
+	if err := s.requireLive(); err != nil {
+		return State{}, err
+	}
+	st, err := s.client.StepOut()
+	return s.noteState(st, err)
+}
+
+// SwitchGoroutine selects goroutine id for stepping and printing.
+func (s *Session) SwitchGoroutine(id int64) (State, error) {
+	st, err := s.client.SwitchGoroutine(id)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown goroutine") || strings.Contains(err.Error(), "could not find goroutine") {
+			return State{}, fmt.Errorf("goroutine %d: %w", id, ErrUnknownGoroutine)
+		}
+		return State{}, fmt.Errorf("switch to goroutine %d: %w", id, err)
+	}
+	return convertState(st), nil
+}
+
+// State returns the current state without running the target.
+func (s *Session) State() (State, error) {
+	st, err := s.client.GetStateNonBlocking()
+	if err != nil {
+		return State{}, err
+	}
+	return convertState(st), nil
+}
+
+// Breakpoint is a breakpoint set in the target.
+type Breakpoint struct {
+	ID       int
+	Name     string
+	Location model.Location
+	Cond     string
+	HitCount uint64
+}
+
+func convertBreakpoint(bp *api.Breakpoint) Breakpoint {
+	b := Breakpoint{ID: bp.ID, Name: bp.Name, Cond: bp.Cond, Location: model.Location{Function: bp.FunctionName, File: bp.File, Line: bp.Line, PC: bp.Addr}}
+	for _, n := range bp.HitCount {
+		b.HitCount += n
+	}
+	return b
+}
+
+// Break sets a breakpoint at a Delve location spec (main.f, file.go:12,
+// *0xaddr), with an optional condition.
+func (s *Session) Break(spec, cond string) (Breakpoint, error) {
+	if err := s.requireLive(); err != nil {
+		return Breakpoint{}, err
+	}
+	bp, err := s.client.CreateBreakpointWithExpr(&api.Breakpoint{Cond: cond}, spec, nil, false)
+	if err != nil {
+		return Breakpoint{}, fmt.Errorf("break %s: %w", spec, err)
+	}
+	return convertBreakpoint(bp), nil
+}
+
+// Breakpoints lists the user's breakpoints.
+func (s *Session) Breakpoints() ([]Breakpoint, error) {
+	bps, err := s.client.ListBreakpoints(false)
+	if err != nil {
+		return nil, err
+	}
+	var out []Breakpoint
+	for _, bp := range bps {
+		if bp.ID > 0 {
+			out = append(out, convertBreakpoint(bp))
+		}
+	}
+	return out, nil
+}
+
+// ClearBreakpoint removes the breakpoint with the given id or name.
+func (s *Session) ClearBreakpoint(idOrName string) (Breakpoint, error) {
+	var id int
+	var bp *api.Breakpoint
+	var err error
+	if _, serr := fmt.Sscanf(idOrName, "%d", &id); serr == nil && fmt.Sprint(id) == idOrName {
+		bp, err = s.client.ClearBreakpoint(id)
+	} else {
+		bp, err = s.client.ClearBreakpointByName(idOrName)
+	}
+	if err != nil {
+		return Breakpoint{}, fmt.Errorf("clear %s: %w", idOrName, err)
+	}
+	return convertBreakpoint(bp), nil
+}
+
+// Eval evaluates expr in goroutine gid's frame (gid -1: the selected one) and
+// returns its value as Delve prints it.
+func (s *Session) Eval(gid int64, frame int, expr string) (string, error) {
+	cfg := api.LoadConfig{FollowPointers: true, MaxVariableRecurse: 1, MaxStringLen: 256, MaxArrayValues: 64, MaxStructFields: -1}
+	v, err := s.client.EvalVariable(api.EvalScope{GoroutineID: gid, Frame: frame}, expr, cfg)
+	if err != nil {
+		return "", fmt.Errorf("print %s: %w", expr, err)
+	}
+	return v.StringWithOptions("", "", api.PrettyNewlines|api.PrettyShortenType), nil
+}
+
+// Dump writes a core dump of the live target to path through Delve.
+func (s *Session) Dump(path string) error {
+	if err := s.requireLive(); err != nil {
+		return err
+	}
+	st, err := s.client.CoreDumpStart(path)
+	if err != nil {
+		return fmt.Errorf("dump %s: %w", path, err)
+	}
+	for st.Dumping {
+		st = s.client.CoreDumpWait(1000)
+		if st.Dumping {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if st.Err != "" {
+		return fmt.Errorf("dump %s: %s", path, st.Err)
+	}
+	return nil
+}
+
+// Call injects a call of expr into goroutine gid of a live target.
+func (s *Session) Call(gid int64, expr string) (string, error) {
+	if err := s.requireLive(); err != nil {
+		return "", err
+	}
+	st, err := s.client.Call(gid, expr, false)
+	if _, err := s.noteState(st, err); err != nil {
+		return "", fmt.Errorf("call %s: %w", expr, err)
+	}
+	var parts []string
+	if st.CurrentThread != nil {
+		for _, v := range st.CurrentThread.ReturnValues {
+			parts = append(parts, v.SinglelineString())
+		}
+	}
+	return strings.Join(parts, ", "), nil
+}

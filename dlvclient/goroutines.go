@@ -1,0 +1,264 @@
+package dlvclient
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-delve/delve/service/api"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// pageSize is how many goroutines one ListGoroutines call asks for: paging
+// keeps the server's memory flat (see DELVE-NOTES.md).
+const pageSize = 1000
+
+// Progress is told how far a long read has come: stage names the step,
+// done counts items out of total (total may be an estimate).
+type Progress func(stage string, done, total int)
+
+// Snapshot reads every goroutine of the target: Delve's paged listing for
+// locations and labels, joined with runtime.g fields read in bulk from raw
+// memory (parent id, exact status, wait time). The result is cached until the
+// target runs again.
+func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snapshot, error) {
+	s.mu.Lock()
+	snap, exited := s.snap, s.exited
+	s.mu.Unlock()
+	if snap != nil {
+		return snap, nil
+	}
+	if exited {
+		return nil, ErrExited
+	}
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	rt, err := s.learnRuntime()
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := s.allgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	// The raw read and Delve's listing are independent: run them side by
+	// side so that JSON decoding on one overlaps server work on the other.
+	type rawResult struct {
+		gs  []rawG
+		err error
+	}
+	rawc := make(chan rawResult, 1)
+	go func() {
+		gs, err := s.readGs(ctx, rt, addrs, nil)
+		rawc <- rawResult{gs, err}
+	}()
+	listed, listErr := s.listGoroutines(ctx, len(addrs), progress)
+	raw := <-rawc
+	if listErr != nil {
+		return nil, listErr
+	}
+	if raw.err != nil {
+		return nil, fmt.Errorf("read runtime.g structs: %w", raw.err)
+	}
+
+	byID := make(map[int64]*rawG, len(raw.gs))
+	for i := range raw.gs {
+		g := &raw.gs[i]
+		if g.status != gDead && g.status != gDeadExtra {
+			byID[g.goid] = g
+		}
+	}
+	now := s.monotonicNow()
+	snap = &model.Snapshot{Target: s.target}
+	snap.Goroutines = make([]model.Goroutine, 0, len(listed))
+	for _, ag := range listed {
+		g := convertGoroutine(ag)
+		if r, ok := byID[g.ID]; ok {
+			if r.status == gDeadExtra || r.status == gDead {
+				continue
+			}
+			g.ParentID = r.parentGoid
+			g.Status = statusName(r.status)
+			if r.status == gWaiting || r.status == gLeaked {
+				g.WaitReason = rt.waitReasonText(r.waitReason)
+			}
+			if r.waitSince != 0 && now > r.waitSince {
+				g.Waited = time.Duration(now - r.waitSince)
+			}
+		} else if ag.Status&gStatusMask == gDeadExtra {
+			continue
+		} else if ag.Status&gStatusMask == gWaiting {
+			g.WaitReason = rt.waitReasonText(uint64(ag.WaitReason))
+		}
+		snap.Goroutines = append(snap.Goroutines, g)
+	}
+	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
+	snap.Exited = s.exitedGoroutines(raw.gs)
+
+	s.mu.Lock()
+	s.snap = snap
+	s.mu.Unlock()
+	return snap, nil
+}
+
+// listGoroutines pages through Delve's goroutine listing. total is the
+// number of runtime.g records (dead ones included), for progress only.
+func (s *Session) listGoroutines(ctx context.Context, total int, progress Progress) ([]*api.Goroutine, error) {
+	var all []*api.Goroutine
+	for start := 0; start >= 0; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		gs, _, next, _, err := s.client.ListGoroutinesWithFilter(start, pageSize, nil, nil, nil)
+		if err != nil {
+			return nil, s.checkExited(fmt.Errorf("list goroutines: %w", err))
+		}
+		all = append(all, gs...)
+		if next > 0 {
+			progress("goroutines", next, total)
+		}
+		if next <= start && next >= 0 {
+			return nil, fmt.Errorf("list goroutines: server did not advance past position %d", start)
+		}
+		start = next
+	}
+	progress("goroutines", total, total)
+	return all, nil
+}
+
+// convertGoroutine turns Delve's goroutine into the model's.
+func convertGoroutine(ag *api.Goroutine) model.Goroutine {
+	g := model.Goroutine{
+		ID:              ag.ID,
+		Status:          statusName(ag.Status & gStatusMask),
+		Labels:          ag.Labels,
+		CurrentLocation: convertLocation(ag.CurrentLoc),
+		Location:        convertLocation(ag.UserCurrentLoc),
+		GoStatement:     convertLocation(ag.GoStatementLoc),
+		Start:           convertLocation(ag.StartLoc),
+		ThreadID:        ag.ThreadID,
+		Unreadable:      ag.Unreadable,
+	}
+	if g.Labels == nil {
+		g.Labels = map[string]string{}
+	}
+	g.System = isSystemStart(g.Start.Function)
+	if g.ID == 1 {
+		// The main goroutine is started by the runtime's bootstrap code, not
+		// by a go statement; the runtime's traceback names no creator either.
+		g.GoStatement = model.Location{}
+	}
+	return g
+}
+
+// isSystemStart approximates the runtime's isSystemGoroutine: goroutines
+// started at a runtime function other than runtime.main.
+func isSystemStart(fn string) bool {
+	return (strings.HasPrefix(fn, "runtime.") && fn != "runtime.main") || strings.HasPrefix(fn, "internal/runtime/")
+}
+
+func convertLocation(l api.Location) model.Location {
+	loc := model.Location{File: l.File, Line: l.Line, PC: l.PC}
+	if l.Function != nil {
+		loc.Function = l.Function.Name()
+	}
+	return loc
+}
+
+// statusName names a raw runtime status the way the runtime's traceback does.
+func statusName(st uint64) string {
+	switch st {
+	case gIdle:
+		return model.StatusIdle
+	case gRunnable:
+		return model.StatusRunnable
+	case gRunning:
+		return model.StatusRunning
+	case gSyscall:
+		return model.StatusSyscall
+	case gWaiting:
+		return model.StatusWaiting
+	case gDead, gDeadExtra:
+		return model.StatusDead
+	case gCopystack:
+		return model.StatusCopystack
+	case gPreempted:
+		return model.StatusPreempted
+	case gLeaked:
+		return model.StatusLeaked
+	}
+	return model.StatusUnknown
+}
+
+// exitedGoroutines lists dead runtime.g records that still carry the id of
+// the goroutine that last ran on them.
+func (s *Session) exitedGoroutines(raws []rawG) []model.ExitedGoroutine {
+	var out []model.ExitedGoroutine
+	for _, r := range raws {
+		if r.status != gDead || r.goid == 0 {
+			continue
+		}
+		out = append(out, model.ExitedGoroutine{
+			ID:          r.goid,
+			ParentID:    r.parentGoid,
+			GoStatement: s.symbolize(r.gopc, true),
+			Start:       s.symbolize(r.startpc, false),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// symbolize resolves pc to a location, asking Delve once per distinct pc.
+// A return address (isReturn) is moved back into the call instruction.
+func (s *Session) symbolize(pc uint64, isReturn bool) model.Location {
+	if pc == 0 {
+		return model.Location{}
+	}
+	s.mu.Lock()
+	loc, ok := s.syms[pc]
+	s.mu.Unlock()
+	if ok {
+		return loc
+	}
+	lookup := pc
+	if isReturn {
+		lookup--
+	}
+	locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fmt.Sprintf("*%#x", lookup), false, nil)
+	if err == nil && len(locs) > 0 {
+		loc = convertLocation(locs[0])
+	}
+	loc.PC = pc
+	s.mu.Lock()
+	if s.syms == nil {
+		s.syms = map[uint64]model.Location{}
+	}
+	s.syms[pc] = loc
+	s.mu.Unlock()
+	return loc
+}
+
+// checkExited notes a target that has gone away under an RPC and says so.
+func (s *Session) checkExited(err error) error {
+	if st, serr := s.client.GetStateNonBlocking(); serr == nil && st.Exited {
+		s.mu.Lock()
+		s.exited, s.status = true, st.ExitStatus
+		s.mu.Unlock()
+		return fmt.Errorf("%w (exit status %d)", ErrExited, st.ExitStatus)
+	}
+	return err
+}
+
+// Cached returns the last snapshot if it is still valid, without reading the
+// target (nil otherwise): for completion, which must never block.
+func (s *Session) Cached() *model.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap
+}

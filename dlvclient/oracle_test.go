@@ -1,0 +1,96 @@
+package dlvclient_test
+
+import (
+	"context"
+	"os"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.Cleanup()
+	os.Exit(code)
+}
+
+// zooArgs make the zoo target big enough to be interesting and small enough
+// to crash quickly.
+var zooArgs = []string{"-n", "6"}
+
+// compareWithTraceback checks a snapshot against the runtime's own crash
+// traceback of the same process: the same goroutine ids, and for each one the
+// same parent id, creator function and state or wait reason.
+func compareWithTraceback(t *testing.T, snap *model.Snapshot, text []byte) {
+	t.Helper()
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	require.NotEmpty(t, tb)
+
+	var tbIDs, ourIDs []int64
+	for id := range tb {
+		tbIDs = append(tbIDs, id)
+	}
+	for _, g := range snap.Goroutines {
+		ourIDs = append(ourIDs, g.ID)
+	}
+	sort.Slice(tbIDs, func(i, j int) bool { return tbIDs[i] < tbIDs[j] })
+	require.Equal(t, tbIDs, ourIDs, "goroutine ids: runtime traceback vs dlv-tasks")
+
+	checkedParents := 0
+	for _, g := range snap.Goroutines {
+		want := tb[g.ID]
+		require.Equalf(t, want.ParentID, g.ParentID, "goroutine %d parent (traceback header %q)", g.ID, want.Header)
+		if want.ParentID != 0 {
+			checkedParents++
+		}
+		require.Equalf(t, want.CreatedBy, g.GoStatement.Function, "goroutine %d creator", g.ID)
+		if want.CreatedBy != "" {
+			require.Equalf(t, want.CreatedAt.Line, g.GoStatement.Line, "goroutine %d go statement line", g.ID)
+		}
+		require.Equalf(t, want.State, ourState(g), "goroutine %d state (traceback header %q)", g.ID, want.Header)
+	}
+	require.Greater(t, checkedParents, 10, "the zoo has many goroutines with parents")
+}
+
+// ourState is what the runtime prints between brackets for g.
+func ourState(g model.Goroutine) string {
+	if g.Status == model.StatusWaiting {
+		return g.WaitReason
+	}
+	if g.Status == model.StatusLeaked && g.WaitReason != "" {
+		return "leaked"
+	}
+	return g.Status
+}
+
+func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, text := testutil.CrashCore(t, exe, zooArgs, nil)
+	s, err := dlvclient.OpenCore(exe, core)
+	require.NoError(t, err)
+	defer s.Close()
+	require.False(t, s.Live())
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	compareWithTraceback(t, snap, text)
+
+	// Labels set by pprof.Do are visible, as the traceback prints them.
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	labelled := 0
+	for _, g := range snap.Goroutines {
+		if want := tb[g.ID].Labels; len(want) > 0 {
+			require.Equal(t, want, g.Labels, "goroutine %d labels", g.ID)
+			labelled++
+		}
+	}
+	require.Greater(t, labelled, 0)
+}
+
+

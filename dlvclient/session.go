@@ -1,0 +1,245 @@
+// Package dlvclient is dlv-tasks' only door to Delve. It opens sessions
+// (a headless server over TCP, or Delve embedded in-process for attach, exec
+// and core) and turns Delve's JSON-RPC answers into model values.
+package dlvclient
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-delve/delve/service"
+	"github.com/go-delve/delve/service/api"
+	"github.com/go-delve/delve/service/debugger"
+	"github.com/go-delve/delve/service/rpc2"
+	"github.com/go-delve/delve/service/rpccommon"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// Session kinds, as reported in model.Target.Kind.
+const (
+	KindConnect = "connect"
+	KindAttach  = "attach"
+	KindExec    = "exec"
+	KindCore    = "core"
+)
+
+// ErrExited is returned by commands that need a running target after the
+// target has exited.
+var ErrExited = errors.New("the target has exited")
+
+// ErrNotLive is returned by commands that need a live target on a core dump.
+var ErrNotLive = errors.New("not possible on a core dump: nothing can run")
+
+// handshakeTimeout bounds how long Connect waits for a server to answer.
+const handshakeTimeout = 10 * time.Second
+
+// Session is one debugging session: a Delve client plus what dlv-tasks has
+// learned about the target. A Session is used from one goroutine at a time,
+// except for Halt, which may be called while Continue is running.
+type Session struct {
+	client *rpc2.RPCClient
+	target model.Target
+	server service.Server // embedded server, nil for connect
+	conn   net.Conn
+
+	mu     sync.Mutex
+	exited bool
+	status int
+	rt     *runtimeLayout   // learned once per session
+	snap   *model.Snapshot  // cached until the target runs
+	syms   map[uint64]model.Location
+}
+
+// Target describes the debugged program.
+func (s *Session) Target() model.Target { return s.target }
+
+// Live reports whether code can run in the target (false for cores).
+func (s *Session) Live() bool { return s.target.Live }
+
+// Connect opens a session on a headless Delve server started with
+// --api-version 2, at addr (HOST:PORT).
+func Connect(addr string) (*Session, error) {
+	conn, err := net.DialTimeout("tcp", addr, handshakeTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	client := rpc2.NewClientFromConn(conn)
+	var version api.GetVersionOut
+	if err := client.CallAPI("GetVersion", api.GetVersionIn{}, &version); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect to %s: not a Delve JSON-RPC server with API version 2 (start it with --headless --api-version 2): %w", addr, err)
+	}
+	if version.APIVersion != 2 {
+		conn.Close()
+		return nil, fmt.Errorf("connect to %s: server speaks Delve API version %d, need 2", addr, version.APIVersion)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	s := &Session{client: client, conn: conn, target: model.Target{Kind: KindConnect, Live: true}}
+	s.target.PID = client.ProcessPid()
+	if state, err := client.GetState(); err == nil && state.Exited {
+		s.exited, s.status = true, state.ExitStatus
+	}
+	if !isLiveServer(client) {
+		s.target.Live = false
+	}
+	return s, nil
+}
+
+// isLiveServer reports whether the server debugs a process, as opposed to a
+// core file (Delve reports cores as recorded targets: nothing can run).
+func isLiveServer(c *rpc2.RPCClient) bool {
+	return !c.Recorded()
+}
+
+// Attach attaches an embedded Delve to the running process pid.
+func Attach(pid int) (*Session, error) {
+	if pid <= 0 {
+		return nil, fmt.Errorf("attach: invalid pid %d", pid)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+		return nil, fmt.Errorf("attach to pid %d: no such process", pid)
+	}
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	s, err := startEmbedded(model.Target{Kind: KindAttach, PID: pid, Executable: exe, Live: true},
+		nil, debugger.Config{AttachPid: pid})
+	if err != nil {
+		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+	}
+	return s, nil
+}
+
+// Exec launches exe with args under an embedded Delve, stopped at its entry
+// point. Closing the session kills it.
+func Exec(exe string, args []string) (*Session, error) {
+	if err := checkExecutable(exe); err != nil {
+		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
+	s, err := startEmbedded(model.Target{Kind: KindExec, Executable: exe, Live: true},
+		append([]string{exe}, args...), debugger.Config{ExecuteKind: debugger.ExecutingExistingFile})
+	if err != nil {
+		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
+	s.target.PID = s.client.ProcessPid()
+	return s, nil
+}
+
+// OpenCore opens the core dump corefile of the executable exe, read-only.
+func OpenCore(exe, corefile string) (*Session, error) {
+	if err := checkExecutable(exe); err != nil {
+		return nil, fmt.Errorf("open core %s: executable %s: %w", corefile, exe, err)
+	}
+	if err := checkCoreFile(corefile); err != nil {
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
+	}
+	s, err := startEmbedded(model.Target{Kind: KindCore, Executable: exe, Core: corefile},
+		[]string{exe}, debugger.Config{CoreFile: corefile})
+	if err != nil {
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
+	}
+	if err := s.checkCoreMatchesExecutable(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
+	}
+	return s, nil
+}
+
+// startEmbedded runs a Delve server in this process, connected to a client
+// through an in-memory pipe, the way dlv's own attach/exec/core commands do.
+func startEmbedded(target model.Target, processArgs []string, cfg debugger.Config) (*Session, error) {
+	listener, clientConn := service.ListenerPipe()
+	cfg.Backend = "default"
+	cfg.WorkingDir = "."
+	cfg.Foreground = false
+	server := rpccommon.NewServer(&service.Config{
+		Listener:    listener,
+		ProcessArgs: processArgs,
+		APIVersion:  2,
+		Debugger:    cfg,
+	})
+	if err := server.Run(); err != nil {
+		listener.Close()
+		return nil, explainDelveError(err)
+	}
+	client := rpc2.NewClientFromConn(clientConn)
+	return &Session{client: client, server: server, conn: clientConn, target: target}, nil
+}
+
+// explainDelveError turns Delve's start-up errors into advice where the
+// cause is common and Delve's words are obscure.
+func explainDelveError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "could not open debug info"), strings.Contains(msg, "no debug info"):
+		return fmt.Errorf("%w (the binary has no DWARF: was it built with -ldflags=-w or stripped?)", err)
+	case strings.Contains(msg, "operation not permitted"):
+		return fmt.Errorf("%w (ptrace refused: run as the target's user or root, and check /proc/sys/kernel/yama/ptrace_scope)", err)
+	}
+	return err
+}
+
+func checkExecutable(exe string) error {
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("is a directory")
+	}
+	return nil
+}
+
+// Close ends the session the way its kind requires: a connect session
+// disconnects and leaves server and target as they were; attach detaches
+// and leaves the target running; exec kills what it launched; core just
+// closes.
+func (s *Session) Close() error {
+	var err error
+	switch s.target.Kind {
+	case KindConnect:
+		err = s.client.Disconnect(false)
+	case KindAttach:
+		err = s.client.Detach(false)
+	case KindExec:
+		err = s.client.Detach(true)
+	case KindCore:
+		err = s.client.Detach(false)
+	}
+	if s.server != nil {
+		// Detach already stopped the debugger; Stop releases the listener.
+		_ = s.server.Stop()
+	}
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+	if err != nil && (s.exited || isClosedErr(err)) {
+		return nil
+	}
+	return err
+}
+
+func isClosedErr(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "shut down") || strings.Contains(msg, "closed") || strings.Contains(msg, "EOF")
+}
+
+// Exited reports whether the target has exited, and its exit status.
+func (s *Session) Exited() (bool, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exited, s.status
+}
+
+// invalidate drops what was read from the target; called whenever it may
+// have run.
+func (s *Session) invalidate() {
+	s.mu.Lock()
+	s.snap = nil
+	s.mu.Unlock()
+}
