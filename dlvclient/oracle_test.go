@@ -92,5 +92,3 @@ func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
 	}
 	require.Greater(t, labelled, 0)
 }
-
-

@@ -51,8 +51,8 @@ type Session struct {
 	mu     sync.Mutex
 	exited bool
 	status int
-	rt     *runtimeLayout   // learned once per session
-	snap   *model.Snapshot  // cached until the target runs
+	rt     *runtimeLayout  // learned once per session
+	snap   *model.Snapshot // cached until the target runs
 	syms   map[uint64]model.Location
 }
 

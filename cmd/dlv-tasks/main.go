@@ -1,12 +1,88 @@
-// Command dlv-tasks is a Go debugger extension that shows goroutines as a
-// tree of tasks. (Being built; see README.)
+// Command dlv-tasks is a Go debugger extension that shows a program's
+// goroutines as a tree of tasks — who created whom, where each is blocked
+// and since when — on a live process or a core dump. It talks to Delve over
+// its JSON-RPC API, either to a headless server (connect) or to Delve
+// embedded in this process (attach, exec, core, demo).
 package main
 
 import (
-	_ "github.com/go-delve/delve/service/rpc2"
-	_ "github.com/peterh/liner"
-	_ "github.com/spf13/cobra"
-	_ "github.com/stretchr/testify/require"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 )
 
-func main() {}
+// errCommandsFailed makes the process exit non-zero after -c commands failed
+// (each failure was already printed).
+var errCommandsFailed = errors.New("one or more commands failed")
+
+func main() {
+	if err := newRootCommand().Execute(); err != nil {
+		if !errors.Is(err, errCommandsFailed) {
+			fmt.Fprintf(os.Stderr, "dlv-tasks: %v\n", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// options are the flags every session command shares.
+type options struct {
+	commands []string
+}
+
+func newRootCommand() *cobra.Command {
+	var opts options
+	root := &cobra.Command{
+		Use:   "dlv-tasks",
+		Short: "Goroutines as a tree of tasks: who created them, where they wait, since when",
+		Long: "dlv-tasks reads a Go program's goroutines through Delve — live or from a core dump —\n" +
+			"and shows who created each one, where it is blocked and since when.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringArrayVarP(&opts.commands, "command", "c", nil,
+		"run this prompt command and exit, instead of opening the prompt (repeatable)")
+
+	root.AddCommand(&cobra.Command{
+		Use:   "connect HOST:PORT",
+		Short: "Connect to a headless Delve server (dlv ... --headless --api-version 2)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Connect(args[0]) })
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "attach PID",
+		Short: "Attach to a running process with Delve embedded (detaches on exit)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			pid, err := strconv.Atoi(args[0])
+			if err != nil {
+				return fmt.Errorf("attach: invalid pid %q", args[0])
+			}
+			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Attach(pid) })
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "exec EXE [-- ARGS...]",
+		Short: "Launch EXE under Delve, stopped at its entry point (killed on exit)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Exec(args[0], args[1:]) })
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "core EXE COREFILE",
+		Short: "Open a core dump of EXE, read-only",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.OpenCore(args[0], args[1]) })
+		},
+	})
+	root.AddCommand(newDemoCommand(&opts))
+	return root
+}
