@@ -4,7 +4,10 @@
 // these structs, and every other package works only with them.
 package model
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Location is a point in the target's code.
 type Location struct {
@@ -127,7 +130,7 @@ type Snapshot struct {
 	Target Target `json:"target"`
 	// Goroutines are the live goroutines, ordered by ID.
 	Goroutines []Goroutine `json:"goroutines"`
-	// Exited are goroutines whose runtime record survives them.
+	// Exited are goroutines whose runtime record survives them, ordered by ID.
 	Exited []ExitedGoroutine `json:"exited"`
 }
 
@@ -150,10 +153,9 @@ func (s *Snapshot) Goroutine(id int64) *Goroutine {
 
 // ExitedGoroutine returns the exited goroutine record with the given id, or nil.
 func (s *Snapshot) ExitedGoroutine(id int64) *ExitedGoroutine {
-	for i := range s.Exited {
-		if s.Exited[i].ID == id {
-			return &s.Exited[i]
-		}
+	i := sort.Search(len(s.Exited), func(i int) bool { return s.Exited[i].ID >= id })
+	if i < len(s.Exited) && s.Exited[i].ID == id {
+		return &s.Exited[i]
 	}
 	return nil
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/terminal"
+)
+
+// runSession opens a session, then either runs the -c commands or opens the
+// prompt, and closes the session the way its kind requires.
+func runSession(opts options, open func() (*dlvclient.Session, error)) error {
+	s, err := open()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := s.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "dlv-tasks: closing session: %v\n", err)
+		}
+	}()
+	return runTerminal(s, opts, "")
+}
+
+// runTerminal runs the -c commands, or the prompt after printing banner.
+func runTerminal(s *dlvclient.Session, opts options, banner string) error {
+	t := terminal.New(s, os.Stdout, os.Stderr)
+	if isTerminal(os.Stderr) {
+		t.Progress = newProgress(os.Stderr)
+	}
+	if len(opts.commands) > 0 {
+		return runCommands(t, opts.commands)
+	}
+	t.Confirm = confirmOnStdin
+	if banner != "" {
+		fmt.Fprint(os.Stderr, banner)
+	}
+	return t.Run()
+}
+
+// runCommands runs one-shot commands in order; all run even if one fails,
+// and the result is an error if any failed.
+func runCommands(t *terminal.Terminal, commands []string) error {
+	failed := false
+	for _, c := range commands {
+		err := t.Execute(c)
+		if errors.Is(err, terminal.ErrExit) {
+			break
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "error: %s: %v\n", c, err)
+			failed = true
+		}
+	}
+	if failed {
+		return errCommandsFailed
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// confirmOnStdin asks a yes/no question on the terminal.
+func confirmOnStdin(question string) bool {
+	fmt.Fprintf(os.Stderr, "%s [y/N] ", question)
+	var answer string
+	fmt.Fscanln(os.Stdin, &answer)
+	return answer == "y" || answer == "Y" || answer == "yes"
+}

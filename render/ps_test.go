@@ -1,0 +1,48 @@
+package render
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+func TestPsTable(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, PsTable(&b, psFixture(), 40))
+	assert.Equal(t, `40 goroutines (showing 4)
+ID  PARENT  STATE            WAIT   LABELS                                    LOCATION                            CREATED BY
+1   -       running          -      -                                         main.main cmd/main.go:20            -
+2   -       force gc (idle)  -      -                                         runtime.gopark runtime/proc.go:435  -
+12  1       chan receive     3m12s  shard=3,task=sync                         main.worker cmd/main.go:40          main.main
+13  5       leaked: select   -      request=GET /api/v1/very/long/path/that…  main.poll cmd/main.go:70            main.spawner
+`, b.String())
+}
+
+func TestPsTableTaskColumn(t *testing.T) {
+	gs := psFixture()[2:]
+	gs[0].Task = &model.Task{ID: 7, Name: "sync"}
+	var b strings.Builder
+	require.NoError(t, PsTable(&b, gs, 2))
+	assert.Equal(t, `2 goroutines (showing 2)
+ID  PARENT  STATE           WAIT   LABELS                                    TASK    LOCATION                    CREATED BY
+12  1       chan receive    3m12s  shard=3,task=sync                         7 sync  main.worker cmd/main.go:40  main.main
+13  5       leaked: select  -      request=GET /api/v1/very/long/path/that…  -       main.poll cmd/main.go:70    main.spawner
+`, b.String())
+}
+
+func TestPsTableEdgeCases(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, PsTable(&b, nil, 1))
+	assert.Equal(t, "1 goroutine (showing 0)\n", b.String())
+
+	b.Reset()
+	require.NoError(t, PsTable(&b, []model.Goroutine{{ID: 3, Unreadable: "bad g"}}, 1))
+	assert.Equal(t, `1 goroutine (showing 1)
+ID  PARENT  STATE    WAIT  LABELS  LOCATION             CREATED BY
+3   -       unknown  -     -       (unreadable: bad g)  -
+`, b.String())
+}
