@@ -38,6 +38,7 @@ func TestCreationChain(t *testing.T) {
 		},
 		Exited: []model.ExitedGoroutine{ex(5, 4, "main.mid"), ex(4, 1, "main.top"), ex(9, 99, "main.lost")},
 	}
+	s.Sort()
 	tests := []struct {
 		id   int64
 		want []string

@@ -134,6 +134,13 @@ type Snapshot struct {
 	Exited []ExitedGoroutine `json:"exited"`
 }
 
+// Sort orders Goroutines and Exited by ID, as the lookups below require.
+// dlvclient returns sorted snapshots; hand-built ones call Sort.
+func (s *Snapshot) Sort() {
+	sort.Slice(s.Goroutines, func(i, j int) bool { return s.Goroutines[i].ID < s.Goroutines[j].ID })
+	sort.Slice(s.Exited, func(i, j int) bool { return s.Exited[i].ID < s.Exited[j].ID })
+}
+
 // Goroutine returns the live goroutine with the given id, or nil.
 func (s *Snapshot) Goroutine(id int64) *Goroutine {
 	lo, hi := 0, len(s.Goroutines)

@@ -29,7 +29,7 @@ type Terminal struct {
 	// Progress, if set, is told how a long read advances (stderr on a tty).
 	Progress dlvclient.Progress
 	// Confirm asks the user a yes/no question; nil means "no".
-	Confirm func(question string) bool
+	Confirm  func(question string) bool
 	commands []*command
 	byName   map[string]*command
 	// selected is the goroutine that print, next and step act on (-1: the
