@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.Cleanup()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// dlvTasks builds the dlv-tasks binary once per test process.
+func dlvTasks(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "dlv-tasks-bin")
+		if binErr != nil {
+			return
+		}
+		// Readable by all: one test runs the binary as another user.
+		if binErr = os.Chmod(binDir, 0o755); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "dlv-tasks")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = errors.New(string(out))
+		}
+	})
+	require.NoError(t, binErr)
+	return binPath
+}
+
+// result is what one run of dlv-tasks did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs dlv-tasks with args and stdin, bounded in time.
+func run(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(dlvTasks(t), args...)
+	cmd.Dir = testutil.RepoRoot(t)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("dlv-tasks %v hung; stderr:\n%s", args, stderr.String())
+	}
+	code := 0
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// zooCore makes a kernel core of the zoo target, once per test process.
+var zooCoreOnce struct {
+	sync.Once
+	exe, core string
+	traceback []byte
+}
+
+func zooCore(t *testing.T) (exe, core string, traceback []byte) {
+	t.Helper()
+	zooCoreOnce.Do(func() {
+		exe := testutil.BuildTarget(t, "zoo")
+		// The core must outlive this test: keep it in a directory of our own.
+		dir, err := os.MkdirTemp("", "dlv-tasks-zoo-core")
+		require.NoError(t, err)
+		core, tb := testutil.CrashCore(t, exe, []string{"-n", "6"}, nil)
+		kept := filepath.Join(dir, "core")
+		data, err := os.ReadFile(core)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(kept, data, 0o600))
+		zooCoreOnce.exe, zooCoreOnce.core, zooCoreOnce.traceback = exe, kept, tb
+	})
+	require.NotEmpty(t, zooCoreOnce.core, "making the zoo core failed in an earlier test")
+	return zooCoreOnce.exe, zooCoreOnce.core, zooCoreOnce.traceback
+}
+
+func TestPsJSONContract(t *testing.T) {
+	exe, core, text := zooCore(t)
+	r := run(t, "", nil, "core", exe, core, "-c", "ps --json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Empty(t, r.stderr, "one-shot mode prints no banner or progress when stderr is not a terminal")
+
+	var docs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &docs), "stdout is one JSON document")
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	require.Len(t, docs, len(tb))
+	for _, d := range docs {
+		for _, key := range []string{"id", "parent_id", "status", "wait_reason", "labels", "location", "go_statement", "start", "task"} {
+			require.Contains(t, d, key)
+		}
+		require.IsType(t, map[string]any{}, d["labels"])
+		require.Nil(t, d["task"])
+		for _, key := range []string{"location", "go_statement", "start"} {
+			loc := d[key].(map[string]any)
+			for _, f := range []string{"function", "file", "line"} {
+				require.Contains(t, loc, f)
+			}
+		}
+		id := int64(d["id"].(float64))
+		require.Equal(t, float64(tb[id].ParentID), d["parent_id"], "goroutine %d", id)
+		require.Equal(t, tb[id].CreatedBy, d["go_statement"].(map[string]any)["function"], "goroutine %d", id)
+	}
+}
+
+func TestOneShotCommands(t *testing.T) {
+	exe, core, _ := zooCore(t)
+	t.Run("tables", func(t *testing.T) {
+		r := run(t, "", nil, "core", exe, core, "-c", "ps -user -limit 3", "-c", "pstree", "-c", "where 1", "-c", "ps -group creation -limit 2")
+		require.Equal(t, 0, r.code, r.stderr)
+		require.Regexp(t, `(?m)^\d+ goroutines \(showing 3\)$`, r.stdout)
+		require.Contains(t, r.stdout, "#1 runtime.main")
+		require.Contains(t, r.stdout, "main.level3")
+		require.Contains(t, r.stdout, "Creation chain:")
+		require.Regexp(t, `(?m)^2 groups of \d+ goroutines by creation$`, r.stdout)
+	})
+	t.Run("failures set the exit status and later commands still run", func(t *testing.T) {
+		r := run(t, "", nil, "core", exe, core, "-c", "where 999999", "-c", "ps -limit 1")
+		require.Equal(t, 1, r.code)
+		require.Contains(t, r.stderr, "unknown goroutine")
+		require.Contains(t, r.stdout, "(showing 1)")
+	})
+	t.Run("malformed flags", func(t *testing.T) {
+		for cmd, want := range map[string]string{
+			"ps -bogus":          "flag provided but not defined: -bogus",
+			"ps -min-wait soon":  "invalid value",
+			"ps -loc '('":        "-loc",
+			"ps -group sideways": "sideways",
+			"where":              "missing goroutine id",
+			"where abc":          `invalid goroutine id "abc"`,
+			"pstree 424242":      "unknown goroutine 424242",
+			"frobnicate":         `unknown command "frobnicate"`,
+			"continue":           "not possible on a core dump",
+		} {
+			r := run(t, "", nil, "core", exe, core, "-c", cmd)
+			require.Equal(t, 1, r.code, cmd)
+			require.Contains(t, r.stderr, want, cmd)
+			require.NotContains(t, r.stderr, "panic", cmd)
+		}
+	})
+	t.Run("bad session arguments", func(t *testing.T) {
+		r := run(t, "", nil, "attach", "notapid")
+		require.Equal(t, 1, r.code)
+		require.Contains(t, r.stderr, `invalid pid "notapid"`)
+		r = run(t, "", nil, "core", exe)
+		require.Equal(t, 1, r.code)
+		require.Contains(t, r.stderr, "accepts 2 arg(s)")
+		r = run(t, "", nil, "connect", "127.0.0.1:1", "-c", "ps")
+		require.Equal(t, 1, r.code)
+		require.Contains(t, r.stderr, "connect to 127.0.0.1:1")
+	})
+}
+
+func TestInteractivePrompt(t *testing.T) {
+	exe, core, _ := zooCore(t)
+	history := filepath.Join(t.TempDir(), "history")
+	script := "ps -limit 2\n\nhelp ps\nwhere 424242\npstree 1\nexit\n"
+	r := run(t, script, []string{"DLV_TASKS_HISTORY=" + history}, "core", exe, core)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, 2, strings.Count(r.stdout, "(showing 2)"), "an empty line repeats the last command")
+	require.Contains(t, r.stdout, "usage: ps")
+	require.Contains(t, r.stderr, "error: where: goroutine 424242: unknown goroutine", "errors do not end the prompt")
+	require.Contains(t, r.stdout, "#1 runtime.main", "commands after an error still run")
+	saved, err := os.ReadFile(history)
+	require.NoError(t, err)
+	require.Contains(t, string(saved), "ps -limit 2")
+	require.Contains(t, string(saved), "pstree 1")
+
+	// End of input leaves the prompt cleanly too.
+	r = run(t, "ps -limit 1\n", []string{"DLV_TASKS_HISTORY=" + history}, "core", exe, core)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "(showing 1)")
+}
+
+func TestTargetExitsMidSession(t *testing.T) {
+	exe := testutil.BuildTarget(t, "exits")
+	r := run(t, "", nil, "exec", exe, "-c", "break main.ready", "-c", "continue", "-c", "ps -limit 1", "-c", "continue", "-c", "ps", "-c", "exit")
+	require.Equal(t, 1, r.code, "ps after the exit fails")
+	require.Contains(t, r.stdout, "stopped at main.ready")
+	require.Contains(t, r.stdout, "Process exited with status 3")
+	require.Contains(t, r.stderr, "error: ps: the target has exited")
+
+	// Interactively, the prompt stays usable for exit.
+	r = run(t, "break main.ready\ncontinue\ncontinue\nps\nexit\n", []string{"DLV_TASKS_HISTORY=" + filepath.Join(t.TempDir(), "h")}, "exec", exe)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Process exited with status 3")
+	require.Contains(t, r.stderr, "the target has exited")
+}
+
+func TestAttachLeavesTargetRunning(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTarget(t, exe, []string{"-n", "2"}, nil)
+	r := run(t, "", nil, "attach", itoa(tg.Pid), "-c", "ps -user -with role=labelled --json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var docs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &docs))
+	require.NotEmpty(t, docs, "the zoo has labelled workers")
+	for _, d := range docs {
+		require.Equal(t, "labelled", d["labels"].(map[string]any)["role"])
+	}
+	// Detached, not killed, not left stopped.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-tg.Exited():
+		t.Fatal("target exited after detach")
+	default:
+	}
+	status, err := os.ReadFile("/proc/" + itoa(tg.Pid) + "/status")
+	require.NoError(t, err)
+	require.NotContains(t, string(status), "tracing stop")
+	require.Contains(t, string(status), "TracerPid:\t0")
+}
+
+func TestAttachWithoutPermission(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run dlv-tasks as another user")
+	}
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
+	cmd := exec.Command(dlvTasks(t), "attach", itoa(tg.Pid), "-c", "ps")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Dir = "/"
+	cmd.Env = append(os.Environ(), "HOME=/tmp")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "%s", out)
+	require.Contains(t, string(out), "attach to pid")
+	require.Contains(t, string(out), "does not own the process")
+	require.NotContains(t, string(out), "panic")
+}
+
+func TestDemo(t *testing.T) {
+	r := run(t, "", nil, "demo", "-c", "ps -user -group creation", "-c", "pstree")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "groups of")
+	require.Contains(t, r.stdout, "#1 runtime.main")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
