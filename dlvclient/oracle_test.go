@@ -3,8 +3,11 @@ package dlvclient_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"sort"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -91,4 +94,38 @@ func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
 		}
 	}
 	require.Greater(t, labelled, 0)
+}
+
+// TestLiveAttachAndDelveDumpMatchRuntimeTraceback attaches to a running
+// target, reads it, writes a core through Delve, detaches, then makes the same
+// process print its own traceback: the live read and the dump must both agree
+// with it.
+func TestLiveAttachAndDelveDumpMatchRuntimeTraceback(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTracedTarget(t, exe, zooArgs, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
+
+	s, err := dlvclient.Attach(tg.Pid)
+	require.NoError(t, err)
+	require.True(t, s.Live())
+	live, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	dump := filepath.Join(t.TempDir(), "delve.core")
+	require.NoError(t, s.Dump(dump))
+	require.NoError(t, s.Close())
+
+	require.NoError(t, syscall.Kill(tg.Pid, syscall.SIGQUIT))
+	select {
+	case <-tg.Exited():
+	case <-time.After(time.Minute):
+		t.Fatal("target did not die of SIGQUIT")
+	}
+	text := tg.Stderr()
+	compareWithTraceback(t, live, text)
+
+	d, err := dlvclient.OpenCore(exe, dump)
+	require.NoError(t, err)
+	defer d.Close()
+	fromDump, err := d.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	compareWithTraceback(t, fromDump, text)
 }

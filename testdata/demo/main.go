@@ -1,0 +1,162 @@
+// Command demo is the program `dlv-tasks demo` runs: a small "report
+// service" with three classic goroutine problems, each one easy to find with
+// dlv-tasks. Look for the comments starting with "LOOK:".
+//
+// Once everything is in place main calls ready() (break on main.ready),
+// prints "READY <pid>" and blocks forever.
+//
+// Suggested session:
+//
+//	ps -group creation-site     the pile-up: many main.runReportJob instances
+//	ps -label worker=ingest-1   the labelled worker pool
+//	where <id of a leakylib poll goroutine>
+//	                            its creation chain shows which of *our* call
+//	                            sites (startAuditLog or startMetrics) leaked it
+//	pstree                      the whole tree, from main down
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"time"
+
+	"example.com/demo/leakylib"
+)
+
+var (
+	jobTime   = flag.Duration("jobtime", time.Second, "how long one report job takes")
+	jobPeriod = flag.Duration("period", 50*time.Millisecond, "how often the scheduler starts a report job")
+
+	// exportDone is never closed: the export the HTTP handler waits for never
+	// finishes, so the request stays in flight.
+	exportDone = make(chan struct{})
+	// orders feeds the ingest workers; nothing is ever sent, so they idle.
+	orders = make(chan string)
+
+	handlerEntered = make(chan struct{})
+	setup          sync.WaitGroup
+)
+
+//go:noinline
+func ready() {
+	runtime.KeepAlive(exportDone)
+}
+
+func main() {
+	flag.Parse()
+
+	// Problem 1 — the pile-up.
+	// LOOK: main.reportScheduler starts a main.runReportJob every 50ms, but a
+	// job takes 1s. Instances overlap: about 20 run at any time, all created
+	// by main.reportScheduler. `ps -group` by creation site shows the count.
+	go reportScheduler(*jobPeriod, *jobTime)
+
+	// Problem 2 — the hidden leak in a dependency.
+	// LOOK: leakylib.Watch leaks one (*Watcher).poll goroutine per call. The
+	// go statement is in leakylib; the parent goroutine tells you which of
+	// our call sites is responsible: main.startAuditLog (3 leaks) or
+	// main.startMetrics (2 leaks).
+	setup.Add(2)
+	go startAuditLog()
+	go startMetrics()
+
+	// A healthy, labelled worker pool for contrast.
+	// LOOK: main.ingestWorker goroutines carry pprof labels
+	// worker=ingest-N and queue=orders; they idle in [chan receive].
+	for i := 0; i < 3; i++ {
+		go ingestWorker(i)
+	}
+
+	// Problem 3 — a request that never completes.
+	// LOOK: main.handleExport is blocked in [chan receive] waiting for an
+	// export that never finishes; main.selfCheck is the client still waiting
+	// for its response.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/export", handleExport)
+	go http.Serve(ln, mux)
+	go selfCheck("http://" + ln.Addr().String() + "/export")
+	<-handlerEntered
+
+	setup.Wait()
+	// Let a few report jobs pile up before announcing readiness.
+	time.Sleep(300 * time.Millisecond)
+
+	ready()
+	fmt.Printf("READY %d\n", os.Getpid())
+	select {}
+}
+
+// reportScheduler starts a report job on every tick, whether or not the
+// previous one has finished.
+func reportScheduler(period, jobTime time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		<-t.C
+		go runReportJob(n, jobTime) // LOOK: the creation site of the pile-up
+	}
+}
+
+// runReportJob pretends to build a report: it is slower than its period.
+func runReportJob(n int, d time.Duration) {
+	time.Sleep(d)
+}
+
+// startAuditLog watches three keys through the leaky library, then keeps
+// running (it is a long-lived component).
+func startAuditLog() {
+	for _, key := range []string{"audit/users", "audit/orders", "audit/billing"} {
+		leakylib.Watch(key) // LOOK: leaks a goroutine
+	}
+	setup.Done()
+	select {}
+}
+
+// startMetrics watches two keys through the leaky library, then keeps
+// running.
+func startMetrics() {
+	leakylib.Watch("metrics/interval") // LOOK: leaks a goroutine
+	leakylib.Watch("metrics/targets")  // LOOK: leaks a goroutine
+	setup.Done()
+	select {}
+}
+
+// ingestWorker is one worker of a labelled pool.
+func ingestWorker(i int) {
+	labels := pprof.Labels("worker", "ingest-"+strconv.Itoa(i), "queue", "orders")
+	pprof.Do(context.Background(), labels, func(ctx context.Context) {
+		for order := range orders {
+			_ = order
+		}
+	})
+}
+
+// handleExport waits for an export that never finishes.
+func handleExport(w http.ResponseWriter, r *http.Request) {
+	handlerEntered <- struct{}{}
+	<-exportDone // LOOK: stuck here, the request stays in flight
+	io.WriteString(w, "exported\n")
+}
+
+// selfCheck is a client in the same process calling the export endpoint.
+func selfCheck(url string) {
+	resp, err := http.Get(url)
+	if err == nil {
+		resp.Body.Close()
+	}
+	select {}
+}

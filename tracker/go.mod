@@ -1,0 +1,3 @@
+module github.com/dlv-tasks/dlv-tasks/tracker
+
+go 1.26

@@ -1,0 +1,8 @@
+package tracker
+
+import "unsafe"
+
+const haveFP = true
+
+// getfp returns the frame pointer register (assembly).
+func getfp() unsafe.Pointer

@@ -1,0 +1,215 @@
+package tracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Option modifies how Go, Group.Go and PersistentGroup.Go track a task.
+type Option struct {
+	preserve bool
+}
+
+// Preserve returns an Option that keeps the task's termination record in the preserved
+// arena, where it is never evicted (in addition to the terminated ring).
+func Preserve() Option { return Option{preserve: true} }
+
+type taskKey struct{}
+
+// groupCore is what Group and PersistentGroup share.
+type groupCore struct {
+	id       uint64
+	name     string
+	ctx      context.Context // the group's tracker context
+	cancel   func(error)     // cancels ctx with a cause, recording the caller
+	failFast bool            // Group: the first error cancels ctx
+	wg       sync.WaitGroup
+	errOnce  sync.Once
+	err      error
+}
+
+// task is one tracked task; it is also the context handed to fn.
+type task struct {
+	context.Context // parent context plus the task's pprof labels
+
+	id         uint64
+	parentID   uint64
+	ctxID      uint64
+	groupID    uint64
+	flags      uint64
+	startNanos int64
+	name       string
+	groupName  string
+	fn         func(ctx context.Context) error
+	group      *groupCore
+	slot       uint32
+	tracked    bool
+	presIdx    int64
+	idBuf      [20]byte
+}
+
+// Value returns the task itself for the package's key and defers to the parent otherwise.
+func (t *task) Value(key any) any {
+	if _, ok := key.(taskKey); ok {
+		return t
+	}
+	return t.Context.Value(key)
+}
+
+// currentTaskID returns the id of the task ctx was started from, 0 if none.
+func currentTaskID(ctx context.Context) uint64 {
+	if t, ok := ctx.Value(taskKey{}).(*task); ok {
+		return t.id
+	}
+	return 0
+}
+
+// Go runs fn in a new goroutine as a tracked task named name. fn receives a context
+// derived from ctx that carries the task (so tasks started from it record this one as
+// their parent) and the pprof labels task=name and task.id=<id>, which are also set on
+// the goroutine. When fn ends, its outcome is recorded in the terminated ring; a panic is
+// recorded and then re-raised.
+//
+//go:noinline
+func Go(ctx context.Context, name string, fn func(ctx context.Context) error, opts ...Option) {
+	start(ctx, name, fn, nil, opts)
+}
+
+// start creates and launches a task. It must be called directly by a noinline public
+// function: the recorded creation stack begins at that function's caller.
+func start(ctx context.Context, name string, fn func(ctx context.Context) error, g *groupCore, opts []Option) {
+	t := &task{
+		id:         atomic.AddUint64(&root.lastTaskID, 1),
+		parentID:   currentTaskID(ctx),
+		ctxID:      currentCtxID(ctx),
+		startNanos: nowNanos(),
+		name:       name,
+		fn:         fn,
+		group:      g,
+		presIdx:    -1,
+	}
+	if g != nil {
+		t.groupID = g.id
+		t.groupName = g.name
+		t.flags |= flagInGroup
+	}
+	for _, o := range opts {
+		if o.preserve {
+			t.flags |= flagPreserved
+		}
+	}
+	if t.flags&flagPreserved != 0 {
+		t.presIdx = reservePreserved()
+	}
+	idStr := strconv.AppendUint(t.idBuf[:0], t.id, 10)
+	t.Context = pprof.WithLabels(ctx, pprof.Labels("task", name, "task.id", unsafe.String(&idStr[0], len(idStr))))
+	if idx, ok := allocLive(); ok {
+		t.slot, t.tracked = idx, true
+		var pcs [stackMax]uintptr
+		n := captureStack(1, pcs[:])
+		writeLive(liveSlot(idx), t, pcs[:n])
+		atomic.AddUint64(&root.live.count, 1)
+	}
+	if g != nil {
+		g.wg.Add(1)
+	}
+	go t.run()
+}
+
+// run is the body of the task's goroutine.
+func (t *task) run() {
+	pprof.SetGoroutineLabels(t)
+	goid := curGoid()
+	if t.tracked {
+		setLiveGoid(liveSlot(t.slot), goid)
+		setGoroutineTask(goid, t.id)
+	}
+	normal := false
+	var err error
+	defer func() {
+		if normal {
+			t.finish(goid, err, false)
+			return
+		}
+		v := recover()
+		if v == nil { // runtime.Goexit
+			t.finish(goid, nil, true)
+			return
+		}
+		t.finishPanic(goid, v)
+		panic(v)
+	}()
+	err = t.fn(t)
+	normal = true
+}
+
+// finish records a normal end (or Goexit) and notifies the group.
+func (t *task) finish(goid uint64, err error, goexit bool) {
+	ei := endInfo{outcome: outcomeReturned, endNanos: nowNanos(), goid: goid}
+	switch {
+	case goexit:
+		ei.outcome = outcomeGoexit
+	case err != nil:
+		ei.outcome = outcomeError
+		if cerr := t.Err(); cerr != nil && errors.Is(err, cerr) {
+			ei.outcome = outcomeCancelled
+		}
+		ei.text = err.Error()
+	}
+	t.record(&ei)
+	if t.group != nil && err != nil {
+		// Still mapped to this task, so the group's cancel record names it.
+		t.group.taskFailed(err)
+	}
+	t.release(goid)
+}
+
+// finishPanic records a panic; the caller re-raises it.
+func (t *task) finishPanic(goid uint64, v any) {
+	var pcs [stackMax]uintptr
+	n := runtime.Callers(3, pcs[:])
+	ei := endInfo{outcome: outcomePanic, endNanos: nowNanos(), goid: goid, text: panicText(v), panicPCs: pcs[:n]}
+	t.record(&ei)
+	t.release(goid)
+}
+
+// record writes the termination record.
+func (t *task) record(ei *endInfo) {
+	if t.tracked {
+		recordEnd(liveSlot(t.slot), t.presIdx, ei)
+	}
+}
+
+// release frees the live slot and tells the group the task is done.
+func (t *task) release(goid uint64) {
+	if t.tracked {
+		clearGoroutineTask(goid)
+		clearLive(liveSlot(t.slot))
+		atomic.AddUint64(&root.live.count, ^uint64(0))
+		freeLive(t.slot)
+	}
+	if t.group != nil {
+		t.group.wg.Done()
+	}
+}
+
+// panicText renders a panic value without symbolizing anything.
+func panicText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
