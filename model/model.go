@@ -102,13 +102,119 @@ type Ancestor struct {
 	Unreadable string  `json:"unreadable,omitempty"`
 }
 
-// Task is a tracker task: a goroutine started through the tracker package.
+// Task is a tracker task: a goroutine started through the tracker package
+// (github.com/dlv-tasks/dlv-tasks/tracker).
 type Task struct {
-	ID       uint64  `json:"id"`
-	Name     string  `json:"name"`
-	ParentID uint64  `json:"parent_id"`
-	Group    string  `json:"group"`
-	Created  []Frame `json:"created"`
+	ID       uint64 `json:"id"`
+	Name     string `json:"name"`
+	ParentID uint64 `json:"parent_id"`
+	// Group names the tracker group the task belongs to ("" for none);
+	// GroupID identifies it.
+	Group   string `json:"group"`
+	GroupID uint64 `json:"group_id"`
+	// GoroutineID is the goroutine running (or that ran) the task; 0 if
+	// the tracker could not learn it.
+	GoroutineID int64 `json:"goroutine_id"`
+	// ContextID is the tracker context the task was started with (0: an
+	// untracked context).
+	ContextID uint64    `json:"context_id"`
+	Started   time.Time `json:"started"`
+	// Created is the stack of the code that started the task.
+	Created []Frame `json:"created"`
+}
+
+// Task outcomes, as recorded when a task ends.
+const (
+	OutcomeReturned  = "returned"
+	OutcomeError     = "error"
+	OutcomeCancelled = "cancelled"
+	OutcomePanic     = "panic"
+	OutcomeGoexit    = "goexit"
+)
+
+// Termination is the record of a tracker task that has ended.
+type Termination struct {
+	Task Task `json:"task"`
+	// Outcome is one of the Outcome* constants.
+	Outcome string `json:"outcome"`
+	// Text is the error text or the panic value, cut to the tracker's limit.
+	Text string `json:"text"`
+	// PanicStack is where the task panicked (empty unless Outcome is panic).
+	PanicStack []Frame       `json:"panic_stack"`
+	Ended      time.Time     `json:"ended"`
+	Duration   time.Duration `json:"duration_ns"`
+	Preserved  bool          `json:"preserved"`
+}
+
+// How a context came to be cancelled.
+const (
+	CancelExplicit = "cancel"   // its cancel function was called
+	CancelParent   = "parent"   // its parent was cancelled
+	CancelDeadline = "deadline" // its deadline passed
+)
+
+// Cancellation is the tracker's record of one context being cancelled.
+type Cancellation struct {
+	ContextID uint64 `json:"context_id"`
+	// ParentContextID is the tracker context this one derives from (0:
+	// none, or an untracked parent).
+	ParentContextID uint64 `json:"parent_context_id"`
+	// How is one of the Cancel* constants.
+	How string `json:"how"`
+	// GoroutineID and TaskID name the canceller (TaskID 0: not in a task).
+	GoroutineID int64  `json:"goroutine_id"`
+	TaskID      uint64 `json:"task_id"`
+	// Stack is the canceller's stack when it called cancel.
+	Stack []Frame   `json:"stack"`
+	Time  time.Time `json:"time"`
+	Cause string    `json:"cause"`
+}
+
+// Tracker is everything the tracker package recorded in the target, as
+// read from its memory.
+type Tracker struct {
+	Version int `json:"version"`
+	// Now is the most recent time the tracker wrote: roughly when a core
+	// was taken.
+	Now  time.Time `json:"now"`
+	Live []Task    `json:"live"`
+	// Terminated are ended tasks, newest first; preserved records included
+	// once.
+	Terminated []Termination `json:"terminated"`
+	// Cancellations are cancelled tracker contexts, newest first.
+	Cancellations []Cancellation `json:"cancellations"`
+	// Skipped counts records that were not read, by reason ("mid-write",
+	// "corrupt"): never shown torn.
+	Skipped map[string]int `json:"skipped"`
+	// Dropped counts what the tracker itself could not record (arenas full).
+	Dropped int `json:"dropped"`
+}
+
+// ContextNode is one context on the path from a context value up to the
+// root of its tree, as found in a goroutine's frame variables.
+type ContextNode struct {
+	// Type is the dynamic type (*context.cancelCtx, *context.timerCtx,
+	// *context.valueCtx, …).
+	Type string `json:"type"`
+	Addr uint64 `json:"addr"`
+	// Err is the context's error ("context canceled", "context deadline
+	// exceeded"), empty while it is not cancelled.
+	Err string `json:"err"`
+	// Cause is the cancellation cause text, when set and different from Err.
+	Cause string `json:"cause"`
+	// Deadline is set for timer contexts.
+	Deadline time.Time `json:"deadline"`
+}
+
+// ContextChain is a context variable of a goroutine's frame and its path to
+// the root, innermost first. Cancelled is the index of the first cancelled
+// context on the path (-1: none).
+type ContextChain struct {
+	Frame     int           `json:"frame"`
+	Function  string        `json:"function"`
+	Variable  string        `json:"variable"`
+	Path      []ContextNode `json:"path"`
+	Cancelled int           `json:"cancelled"`
 }
 
 // Target describes the debugged program.
@@ -132,6 +238,9 @@ type Snapshot struct {
 	Goroutines []Goroutine `json:"goroutines"`
 	// Exited are goroutines whose runtime record survives them, ordered by ID.
 	Exited []ExitedGoroutine `json:"exited"`
+	// Tracker is what the tracker package recorded; nil when the target
+	// does not use it.
+	Tracker *Tracker `json:"tracker"`
 }
 
 // Sort orders Goroutines and Exited by ID, as the lookups below require.
