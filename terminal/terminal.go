@@ -5,6 +5,7 @@
 package terminal
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -24,8 +25,10 @@ var ErrExit = errors.New("exit")
 // Terminal runs dlv-tasks commands against one session.
 type Terminal struct {
 	session *dlvclient.Session
-	out     io.Writer
-	errOut  io.Writer
+	// out buffers command output (a table of 100k rows is otherwise 100k×7
+	// write calls); Execute flushes it after every command.
+	out    *bufio.Writer
+	errOut io.Writer
 	// Progress, if set, is told how a long read advances (stderr on a tty).
 	Progress dlvclient.Progress
 	// Confirm asks the user a yes/no question; nil means "no".
@@ -40,7 +43,7 @@ type Terminal struct {
 // New returns a Terminal that prints command output to out and notes
 // (progress, target state changes) to errOut.
 func New(s *dlvclient.Session, out, errOut io.Writer) *Terminal {
-	t := &Terminal{session: s, out: out, errOut: errOut, selected: -1}
+	t := &Terminal{session: s, out: bufio.NewWriterSize(out, 64<<10), errOut: errOut, selected: -1}
 	t.commands = t.commandTable()
 	t.byName = map[string]*command{}
 	for _, c := range t.commands {
@@ -66,7 +69,11 @@ func (t *Terminal) Execute(line string) error {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	return c.run(ctx, args[1:])
+	err = c.run(ctx, args[1:])
+	if ferr := t.out.Flush(); ferr != nil && err == nil {
+		err = fmt.Errorf("write output: %w", ferr)
+	}
+	return err
 }
 
 // interruptContext returns a context cancelled by Ctrl-C (SIGINT), so that
