@@ -76,8 +76,8 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	now := s.monotonicNow()
 	snap = &model.Snapshot{Target: s.target}
 	snap.Goroutines = make([]model.Goroutine, 0, len(listed))
-	for _, ag := range listed {
-		g := convertGoroutine(ag)
+	for _, lg := range listed {
+		g := lg.g
 		if r, ok := byID[g.ID]; ok {
 			if r.status == gDeadExtra || r.status == gDead {
 				continue
@@ -90,10 +90,10 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			if r.waitSince != 0 && now > r.waitSince {
 				g.Waited = time.Duration(now - r.waitSince)
 			}
-		} else if ag.Status&gStatusMask == gDeadExtra {
+		} else if lg.status == gDeadExtra {
 			continue
-		} else if ag.Status&gStatusMask == gWaiting {
-			g.WaitReason = rt.waitReasonText(uint64(ag.WaitReason))
+		} else if lg.status == gWaiting {
+			g.WaitReason = rt.waitReasonText(uint64(lg.waitReason))
 		}
 		snap.Goroutines = append(snap.Goroutines, g)
 	}
@@ -106,10 +106,21 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	return snap, nil
 }
 
-// listGoroutines pages through Delve's goroutine listing. total is the
-// number of runtime.g records (dead ones included), for progress only.
-func (s *Session) listGoroutines(ctx context.Context, total int, progress Progress) ([]*api.Goroutine, error) {
-	var all []*api.Goroutine
+// listedGoroutine is one goroutine of Delve's listing, converted, with the
+// raw status Delve saw (used when the raw read missed the goroutine).
+type listedGoroutine struct {
+	g          model.Goroutine
+	status     uint64
+	waitReason int64
+}
+
+// listGoroutines pages through Delve's goroutine listing, converting each
+// page as it arrives so that Delve's records do not pile up, and sharing one
+// copy of each file and function name. total is the number of runtime.g
+// records (dead ones included), for progress only.
+func (s *Session) listGoroutines(ctx context.Context, total int, progress Progress) ([]listedGoroutine, error) {
+	all := make([]listedGoroutine, 0, total)
+	names := map[string]string{}
 	for start := 0; start >= 0; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -118,7 +129,11 @@ func (s *Session) listGoroutines(ctx context.Context, total int, progress Progre
 		if err != nil {
 			return nil, s.checkExited(fmt.Errorf("list goroutines: %w", err))
 		}
-		all = append(all, gs...)
+		for _, ag := range gs {
+			g := convertGoroutine(ag)
+			internLocations(names, &g)
+			all = append(all, listedGoroutine{g: g, status: ag.Status & gStatusMask, waitReason: ag.WaitReason})
+		}
 		if next > 0 {
 			progress("goroutines", next, total)
 		}
@@ -129,6 +144,23 @@ func (s *Session) listGoroutines(ctx context.Context, total int, progress Progre
 	}
 	progress("goroutines", total, total)
 	return all, nil
+}
+
+// internLocations makes g's file and function names share storage with
+// every other goroutine's: 100k goroutines have a few hundred distinct names.
+func internLocations(names map[string]string, g *model.Goroutine) {
+	for _, l := range []*model.Location{&g.CurrentLocation, &g.Location, &g.GoStatement, &g.Start} {
+		l.File = intern(names, l.File)
+		l.Function = intern(names, l.Function)
+	}
+}
+
+func intern(names map[string]string, s string) string {
+	if v, ok := names[s]; ok {
+		return v
+	}
+	names[s] = s
+	return s
 }
 
 // convertGoroutine turns Delve's goroutine into the model's.

@@ -47,6 +47,12 @@ type Session struct {
 	target model.Target
 	server service.Server // embedded server, nil for connect
 	conn   net.Conn
+	// dialAux opens a second connection to the same server, for bulk memory
+	// reads that overlap the main connection's work; nil when the server
+	// takes one client only.
+	dialAux func() (net.Conn, error)
+	aux     *rpc2.RPCClient
+	auxConn net.Conn
 
 	mu     sync.Mutex
 	exited bool
@@ -88,6 +94,9 @@ func Connect(addr string) (*Session, error) {
 	}
 	if !isLiveServer(client) {
 		s.target.Live = false
+	}
+	if client.IsMulticlient() {
+		s.dialAux = func() (net.Conn, error) { return net.DialTimeout("tcp", addr, handshakeTimeout) }
 	}
 	return s, nil
 }
@@ -153,7 +162,7 @@ func OpenCore(exe, corefile string) (*Session, error) {
 // startEmbedded runs a Delve server in this process, connected to a client
 // through an in-memory pipe, the way dlv's own attach/exec/core commands do.
 func startEmbedded(target model.Target, processArgs []string, cfg debugger.Config) (*Session, error) {
-	listener, clientConn := service.ListenerPipe()
+	listener := newPipeListener()
 	cfg.Backend = "default"
 	cfg.WorkingDir = "."
 	cfg.Foreground = false
@@ -161,14 +170,19 @@ func startEmbedded(target model.Target, processArgs []string, cfg debugger.Confi
 		Listener:    listener,
 		ProcessArgs: processArgs,
 		APIVersion:  2,
+		AcceptMulti: true,
 		Debugger:    cfg,
 	})
 	if err := server.Run(); err != nil {
 		listener.Close()
 		return nil, explainDelveError(err)
 	}
+	clientConn, err := listener.dial()
+	if err != nil {
+		return nil, err
+	}
 	client := rpc2.NewClientFromConn(clientConn)
-	return &Session{client: client, server: server, conn: clientConn, target: target}, nil
+	return &Session{client: client, server: server, conn: clientConn, target: target, dialAux: listener.dial}, nil
 }
 
 // explainDelveError turns Delve's start-up errors into advice where the
@@ -211,6 +225,9 @@ func (s *Session) Close() error {
 	case KindCore:
 		err = s.client.Detach(false)
 	}
+	if s.auxConn != nil {
+		_ = s.auxConn.Close()
+	}
 	if s.server != nil {
 		// Detach already stopped the debugger; Stop releases the listener.
 		_ = s.server.Stop()
@@ -227,6 +244,24 @@ func (s *Session) Close() error {
 func isClosedErr(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "shut down") || strings.Contains(msg, "closed") || strings.Contains(msg, "EOF")
+}
+
+// memoryClient returns the client for bulk memory reads: a second
+// connection when the server allows it, else the main one.
+func (s *Session) memoryClient() *rpc2.RPCClient {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aux != nil {
+		return s.aux
+	}
+	if s.dialAux != nil {
+		if conn, err := s.dialAux(); err == nil {
+			s.aux, s.auxConn = rpc2.NewClientFromConn(conn), conn
+			return s.aux
+		}
+		s.dialAux = nil
+	}
+	return s.client
 }
 
 // Exited reports whether the target has exited, and its exit status.
