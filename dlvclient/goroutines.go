@@ -75,9 +75,11 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	}
 	now := s.monotonicNow()
 	snap = &model.Snapshot{Target: s.target}
-	snap.Goroutines = make([]model.Goroutine, 0, len(listed))
-	for _, lg := range listed {
-		g := lg.g
+	// Fill in the listed goroutines in place, dropping the dead ones, so the
+	// goroutines are held in memory once.
+	kept := listed.goroutines[:0]
+	for i := range listed.goroutines {
+		g := listed.goroutines[i]
 		if r, ok := byID[g.ID]; ok {
 			if r.status == gDeadExtra || r.status == gDead {
 				continue
@@ -90,13 +92,14 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			if r.waitSince != 0 && now > r.waitSince {
 				g.Waited = time.Duration(now - r.waitSince)
 			}
-		} else if lg.status == gDeadExtra {
+		} else if listed.status[i] == gDeadExtra {
 			continue
-		} else if lg.status == gWaiting {
-			g.WaitReason = rt.waitReasonText(uint64(lg.waitReason))
+		} else if listed.status[i] == gWaiting {
+			g.WaitReason = rt.waitReasonText(uint64(listed.waitReason[i]))
 		}
-		snap.Goroutines = append(snap.Goroutines, g)
+		kept = append(kept, g)
 	}
+	snap.Goroutines = kept
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
 	snap.Exited = s.exitedGoroutines(raw.gs)
 
@@ -106,39 +109,45 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	return snap, nil
 }
 
-// listedGoroutine is one goroutine of Delve's listing, converted, with the
-// raw status Delve saw (used when the raw read missed the goroutine).
-type listedGoroutine struct {
-	g          model.Goroutine
-	status     uint64
-	waitReason int64
+// listing is Delve's goroutine listing, converted, with the raw status and
+// wait reason Delve saw for each (used when the raw read missed one).
+type listing struct {
+	goroutines []model.Goroutine
+	status     []uint64
+	waitReason []int64
 }
 
 // listGoroutines pages through Delve's goroutine listing, converting each
 // page as it arrives so that Delve's records do not pile up, and sharing one
 // copy of each file and function name. total is the number of runtime.g
 // records (dead ones included), for progress only.
-func (s *Session) listGoroutines(ctx context.Context, total int, progress Progress) ([]listedGoroutine, error) {
-	all := make([]listedGoroutine, 0, total)
+func (s *Session) listGoroutines(ctx context.Context, total int, progress Progress) (listing, error) {
+	all := listing{
+		goroutines: make([]model.Goroutine, 0, total),
+		status:     make([]uint64, 0, total),
+		waitReason: make([]int64, 0, total),
+	}
 	names := map[string]string{}
 	for start := 0; start >= 0; {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return listing{}, err
 		}
 		gs, _, next, _, err := s.client.ListGoroutinesWithFilter(start, pageSize, nil, nil, nil)
 		if err != nil {
-			return nil, s.checkExited(fmt.Errorf("list goroutines: %w", err))
+			return listing{}, s.checkExited(fmt.Errorf("list goroutines: %w", err))
 		}
 		for _, ag := range gs {
 			g := convertGoroutine(ag)
 			internLocations(names, &g)
-			all = append(all, listedGoroutine{g: g, status: ag.Status & gStatusMask, waitReason: ag.WaitReason})
+			all.goroutines = append(all.goroutines, g)
+			all.status = append(all.status, ag.Status&gStatusMask)
+			all.waitReason = append(all.waitReason, ag.WaitReason)
 		}
 		if next > 0 {
 			progress("goroutines", next, total)
 		}
 		if next <= start && next >= 0 {
-			return nil, fmt.Errorf("list goroutines: server did not advance past position %d", start)
+			return listing{}, fmt.Errorf("list goroutines: server did not advance past position %d", start)
 		}
 		start = next
 	}
