@@ -129,3 +129,48 @@ func TestLiveAttachAndDelveDumpMatchRuntimeTraceback(t *testing.T) {
 	require.NoError(t, err)
 	compareWithTraceback(t, fromDump, text)
 }
+
+// TestAncestorsMatchRuntimeTraceback runs the target with
+// GODEBUG=tracebackancestors=N: Delve's Ancestors must give, for every
+// goroutine, the creators and their creation-time stacks that the runtime's
+// own traceback prints as "[originating from goroutine N]".
+func TestAncestorsMatchRuntimeTraceback(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, text := testutil.CrashCore(t, exe, zooArgs, []string{"GODEBUG=tracebackancestors=10"})
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	s, err := dlvclient.OpenCore(exe, core)
+	require.NoError(t, err)
+	defer s.Close()
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+
+	checked := 0
+	for _, g := range snap.Goroutines {
+		want := tb[g.ID].Ancestors
+		got, enabled, err := s.Ancestors(g.ID, 10, 64)
+		require.NoError(t, err)
+		require.True(t, enabled)
+		require.Len(t, got, len(want), "goroutine %d ancestors", g.ID)
+		for i := range want {
+			require.Equal(t, want[i].ID, got[i].ID, "goroutine %d ancestor %d", g.ID, i)
+			require.NotEmpty(t, got[i].Stack)
+			require.Equal(t, want[i].Frames[0].Function, got[i].Stack[0].Function, "goroutine %d ancestor %d top frame", g.ID, i)
+			require.Equal(t, want[i].Frames[0].Line, got[i].Stack[0].Line, "goroutine %d ancestor %d top frame line", g.ID, i)
+		}
+		if len(want) >= 2 {
+			checked++
+		}
+	}
+	require.Greater(t, checked, 5, "level3 workers have two or more ancestors")
+
+	// Without the GODEBUG setting the runtime keeps none: say so, no error.
+	core2, _ := testutil.CrashCore(t, exe, zooArgs, nil)
+	s2, err := dlvclient.OpenCore(exe, core2)
+	require.NoError(t, err)
+	defer s2.Close()
+	got, enabled, err := s2.Ancestors(1, 10, 10)
+	require.NoError(t, err)
+	require.False(t, enabled)
+	require.Empty(t, got)
+}

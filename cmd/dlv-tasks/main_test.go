@@ -279,3 +279,102 @@ func TestDemo(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestWhereAndPstreeJSON(t *testing.T) {
+	exe, core, text := zooCore(t)
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	// A level-3 worker: created by main.level2, whose goroutine was created
+	// by main.level1, itself created by main.main in goroutine 1.
+	var worker int64
+	for id, g := range tb {
+		if g.CreatedBy == "main.level2" {
+			worker = id
+			break
+		}
+	}
+	require.NotZero(t, worker)
+
+	r := run(t, "", nil, "core", exe, core, "-c", "where --json "+strconv.FormatInt(worker, 10))
+	require.Equal(t, 0, r.code, r.stderr)
+	var where struct {
+		Goroutine struct {
+			ID int64 `json:"id"`
+		} `json:"goroutine"`
+		Stack []struct {
+			Function string `json:"function"`
+		} `json:"stack"`
+		CreationChain []struct {
+			ChildID     int64 `json:"child_id"`
+			ParentID    int64 `json:"parent_id"`
+			ParentAlive bool  `json:"parent_alive"`
+			GoStatement struct {
+				Function string `json:"function"`
+			} `json:"go_statement"`
+		} `json:"creation_chain"`
+		Ancestors []any `json:"ancestors"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &where))
+	require.Equal(t, worker, where.Goroutine.ID)
+	require.NotEmpty(t, where.Stack)
+	require.Len(t, where.CreationChain, 3)
+	child := worker
+	for i, creator := range []string{"main.level2", "main.level1", "main.main"} {
+		link := where.CreationChain[i]
+		require.Equal(t, child, link.ChildID)
+		require.Equal(t, tb[child].ParentID, link.ParentID)
+		require.Equal(t, creator, link.GoStatement.Function)
+		require.True(t, link.ParentAlive)
+		child = link.ParentID
+	}
+	require.Equal(t, int64(1), child)
+	require.Empty(t, where.Ancestors, "no tracebackancestors in this target")
+
+	r = run(t, "", nil, "core", exe, core, "-c", "pstree --json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var roots []struct {
+		ID       int64 `json:"id"`
+		Count    int   `json:"count"`
+		Children []any `json:"children"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &roots))
+	require.Equal(t, int64(1), roots[0].ID)
+	// Every goroutine appears in the tree exactly once (collapsed nodes count
+	// for their members).
+	var count func(nodes []any) int
+	count = func(nodes []any) int {
+		n := 0
+		for _, x := range nodes {
+			m := x.(map[string]any)
+			if !m["exited"].(bool) {
+				n += int(m["count"].(float64))
+			}
+			n += count(m["children"].([]any))
+		}
+		return n
+	}
+	var all []any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &all))
+	require.Equal(t, len(tb), count(all))
+}
+
+func TestWhereShowsAncestors(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, text := testutil.CrashCore(t, exe, []string{"-n", "2"}, []string{"GODEBUG=tracebackancestors=5"})
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	var worker int64
+	for id, g := range tb {
+		if g.CreatedBy == "main.level2" {
+			worker = id
+			break
+		}
+	}
+	r := run(t, "", nil, "core", exe, core, "-c", "where "+strconv.FormatInt(worker, 10))
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Ancestors (GODEBUG=tracebackancestors):")
+	for _, a := range tb[worker].Ancestors {
+		require.Contains(t, r.stdout, "goroutine "+strconv.FormatInt(a.ID, 10))
+	}
+	require.Contains(t, r.stdout, "main.level2")
+}

@@ -333,6 +333,9 @@ func quiet(dump []byte) bool {
 		if i == 0 {
 			continue // the caller, running
 		}
+		// With GODEBUG=tracebackancestors the creators' stacks follow as
+		// "[originating from goroutine N]" sections: not live frames.
+		b, _, _ = bytes.Cut(b, []byte("\n[originating from"))
 		header, _, _ := bytes.Cut(b, []byte("\n"))
 		if bytes.Contains(header, []byte("[runnable")) || bytes.Contains(header, []byte("[running")) ||
 			bytes.Contains(header, []byte("[syscall")) {
