@@ -378,3 +378,22 @@ func TestWhereShowsAncestors(t *testing.T) {
 	}
 	require.Contains(t, r.stdout, "main.level2")
 }
+
+// TestProgressOnlyOnTerminals runs dlv-tasks under a pseudo-terminal
+// (util-linux script): long reads report progress on stderr there, while the
+// pipes of every other test see none.
+func TestProgressOnlyOnTerminals(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("util-linux script is not installed: no pseudo-terminal to test with")
+	}
+	// Several pages of Delve's listing (1,000 goroutines each): progress is
+	// reported between pages, and cleared at the end.
+	exe := testutil.BuildTarget(t, "many")
+	core, _ := testutil.CrashCore(t, exe, []string{"-n", "2500"}, nil)
+	cmd := exec.Command(script, "-qec", dlvTasks(t)+" core "+exe+" "+core+" -c 'ps -limit 1'", "/dev/null")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "reading goroutines:")
+	require.Contains(t, string(out), "(showing 1)")
+}

@@ -1,0 +1,47 @@
+package terminal
+
+import (
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.Cleanup()
+	os.Exit(code)
+}
+
+func TestComplete(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, _ := testutil.CrashCore(t, exe, []string{"-n", "2"}, nil)
+	s, err := dlvclient.OpenCore(exe, core)
+	require.NoError(t, err)
+	defer s.Close()
+	term := New(s, io.Discard, io.Discard)
+
+	require.Equal(t, []string{"pstree"}, term.Complete("pst"))
+	require.Contains(t, term.Complete("p"), "ps")
+	require.Contains(t, term.Complete("ps -gr"), "ps -group")
+	require.Contains(t, term.Complete("where -"), "where -json")
+
+	// Goroutine ids come only from a listing already made: completion never
+	// reads the target.
+	require.Empty(t, term.Complete("where "))
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	ids := term.Complete("where ")
+	require.NotEmpty(t, ids)
+	require.LessOrEqual(t, len(ids), maxCompletedIDs)
+	require.Equal(t, "where "+strconv.FormatInt(snap.Goroutines[0].ID, 10), ids[0])
+	for _, c := range term.Complete("where 2") {
+		require.Regexp(t, `^where 2\d*$`, c)
+	}
+}
