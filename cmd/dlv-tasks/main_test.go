@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -396,4 +397,40 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "reading goroutines:")
 	require.Contains(t, string(out), "(showing 1)")
+}
+
+// TestInterruptHaltsContinue sends Ctrl-C (SIGINT) while the target runs
+// under continue: the target halts, dlv-tasks survives, and the prompt keeps
+// working.
+func TestInterruptHaltsContinue(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	cmd := exec.Command(dlvTasks(t), "exec", exe, "--", "-n", "1")
+	cmd.Env = append(os.Environ(), "DLV_TASKS_HISTORY="+filepath.Join(t.TempDir(), "h"))
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+
+	_, err = io.WriteString(stdin, "continue\n")
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second) // the zoo reaches its blocking state
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	time.Sleep(500 * time.Millisecond)
+	_, err = io.WriteString(stdin, "ps -user -loc main.level3\nexit\n")
+	require.NoError(t, err)
+	stdin.Close()
+
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "stderr: %s", stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("dlv-tasks did not finish; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	require.Contains(t, stdout.String(), "stopped at", "continue reports where the halt stopped the target")
+	require.Regexp(t, `\d+ goroutines \(showing [1-9]`, stdout.String(), "ps works after the halt")
+	require.Contains(t, stdout.String(), "main.level3")
 }
