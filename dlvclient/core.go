@@ -37,6 +37,20 @@ func checkCoreFile(path string) error {
 	return nil
 }
 
+// checkDebugInfo fails when exe has no DWARF debug info: Delve would load it
+// with a warning and then fail every goroutine read with obscure errors.
+func checkDebugInfo(exe string) error {
+	ef, err := elf.Open(exe)
+	if err != nil {
+		return fmt.Errorf("%s is not an ELF executable: %w", exe, err)
+	}
+	defer ef.Close()
+	if ef.Section(".debug_info") == nil && ef.Section(".zdebug_info") == nil {
+		return fmt.Errorf("%s has no DWARF debug info (built with -ldflags=-w, or stripped): dlv-tasks needs it to read goroutines; rebuild without -w/-s", exe)
+	}
+	return nil
+}
+
 // goBuildIDNote reads the Go build id note of an executable: its address and
 // its bytes.
 func goBuildIDNote(exe string) (uint64, []byte, error) {

@@ -116,6 +116,11 @@ func Attach(pid int) (*Session, error) {
 		return nil, fmt.Errorf("attach to pid %d: no such process", pid)
 	}
 	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if exe != "" {
+		if err := checkDebugInfo(exe); err != nil {
+			return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+		}
+	}
 	s, err := startEmbedded(model.Target{Kind: KindAttach, PID: pid, Executable: exe, Live: true},
 		nil, debugger.Config{AttachPid: pid})
 	if err != nil {
@@ -130,6 +135,9 @@ func Exec(exe string, args []string) (*Session, error) {
 	if err := checkExecutable(exe); err != nil {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
 	}
+	if err := checkDebugInfo(exe); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
 	s, err := startEmbedded(model.Target{Kind: KindExec, Executable: exe, Live: true},
 		append([]string{exe}, args...), debugger.Config{ExecuteKind: debugger.ExecutingExistingFile})
 	if err != nil {
@@ -143,6 +151,9 @@ func Exec(exe string, args []string) (*Session, error) {
 func OpenCore(exe, corefile string) (*Session, error) {
 	if err := checkExecutable(exe); err != nil {
 		return nil, fmt.Errorf("open core %s: executable %s: %w", corefile, exe, err)
+	}
+	if err := checkDebugInfo(exe); err != nil {
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
 	}
 	if err := checkCoreFile(corefile); err != nil {
 		return nil, fmt.Errorf("open core %s: %w", corefile, err)

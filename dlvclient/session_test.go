@@ -157,16 +157,17 @@ func TestOpenCoreErrors(t *testing.T) {
 	t.Run("other binary", func(t *testing.T) {
 		other := testutil.BuildTarget(t, "many")
 		_, err := dlvclient.OpenCore(other, core)
-		t.Log(err)
-		require.Error(t, err)
-		require.ErrorContains(t, err, "open core")
+		require.ErrorContains(t, err, "the core was not produced by "+other)
 	})
 	t.Run("stripped binary", func(t *testing.T) {
 		stripped := testutil.BuildTargetFlags(t, "zoo", "-ldflags=-s -w")
 		_, err := dlvclient.OpenCore(stripped, core)
-		t.Log(err)
-		require.Error(t, err)
-		require.ErrorContains(t, err, "open core")
+		require.ErrorContains(t, err, "has no DWARF debug info")
+		_, err = dlvclient.Exec(stripped, nil)
+		require.ErrorContains(t, err, "has no DWARF debug info")
+		tg := testutil.StartTarget(t, stripped, []string{"-n", "1"}, nil)
+		_, err = dlvclient.Attach(tg.Pid)
+		require.ErrorContains(t, err, "has no DWARF debug info")
 	})
 	t.Run("missing executable", func(t *testing.T) {
 		_, err := dlvclient.OpenCore(filepath.Join(dir, "nope"), core)

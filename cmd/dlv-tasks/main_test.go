@@ -434,3 +434,31 @@ func TestInterruptHaltsContinue(t *testing.T) {
 	require.Regexp(t, `\d+ goroutines \(showing [1-9]`, stdout.String(), "ps works after the halt")
 	require.Contains(t, stdout.String(), "main.level3")
 }
+
+// processesRunning lists the pids whose executable is exe.
+func processesRunning(t *testing.T, exe string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if link, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil && link == exe {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestExecKillsWhatItLaunched checks the end-to-end behaviour; Delve itself
+// also kills a process it launched whatever the detach flag says.
+func TestExecKillsWhatItLaunched(t *testing.T) {
+	exe := testutil.BuildTargetFlags(t, "zoo", "-ldflags=-X main.unused=exec-kill-test")
+	r := run(t, "", nil, "exec", exe, "-c", "break main.ready", "-c", "continue", "-c", "ps -limit 1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "(showing 1)")
+	require.Empty(t, processesRunning(t, exe), "the launched target outlived the session")
+}
