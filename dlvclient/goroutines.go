@@ -86,6 +86,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			}
 			g.ParentID = r.parentGoid
 			g.Status = statusName(r.status)
+			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
 			if r.status == gWaiting || r.status == gLeaked {
 				g.WaitReason = rt.waitReasonText(r.waitReason)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sort"
 	"syscall"
 	"testing"
@@ -59,6 +60,33 @@ func compareWithTraceback(t *testing.T, snap *model.Snapshot, text []byte) {
 		require.Equalf(t, want.State, ourState(g), "goroutine %d state (traceback header %q)", g.ID, want.Header)
 	}
 	require.Greater(t, checkedParents, 10, "the zoo has many goroutines with parents")
+	compareStarts(t, snap, tb)
+}
+
+// compareStarts checks each goroutine's start function against its stack in
+// the traceback: the function just above the go-statement wrapper
+// (caller.gowrapN) when there is one, else the outermost frame before
+// runtime.goexit.
+func compareStarts(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) {
+	t.Helper()
+	wrapped := 0
+	for _, g := range snap.Goroutines {
+		frames := tb[g.ID].Frames
+		if tb[g.ID].Elided || len(frames) < 2 || frames[len(frames)-1].Function != "runtime.goexit" {
+			continue
+		}
+		want := frames[len(frames)-2].Function
+		for i := len(frames) - 2; i > 0; i-- {
+			if strings.Contains(frames[i].Function, ".gowrap") {
+				want = frames[i-1].Function
+				wrapped++
+				break
+			}
+		}
+		want = strings.TrimSuffix(want, "[...]")
+		require.Equalf(t, want, g.Start.Function, "goroutine %d start function (traceback header %q)", g.ID, tb[g.ID].Header)
+	}
+	require.Greater(t, wrapped, 5, "the zoo starts goroutines through go-statement wrappers")
 }
 
 // ourState is what the runtime prints between brackets for g.

@@ -60,6 +60,7 @@ type Session struct {
 	rt     *runtimeLayout  // learned once per session
 	snap   *model.Snapshot // cached until the target runs
 	syms   map[uint64]model.Location
+	starts map[uint64]model.Location // start locations by start pc
 }
 
 // Target describes the debugged program.

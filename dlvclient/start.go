@@ -1,0 +1,55 @@
+package dlvclient
+
+import (
+	"strings"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// startLocation names the function goroutine gid was started with. For
+// `go f(args)` the compiler emits a wrapper (`caller.gowrapN`) that calls f;
+// Delve names the start after the wrapper's first call instruction, which is
+// wrong when f was inlined into the wrapper: the first call is then one of
+// f's own calls (time.Sleep, for a job that sleeps). Delve's stacks do show
+// inlined frames, so for each distinct wrapper one goroutine's stack is read:
+// the frame just above the wrapper's is f. Other start PCs keep Delve's
+// answer, as does a goroutine still inside the wrapper itself.
+func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location) model.Location {
+	if startpc == 0 {
+		return delve
+	}
+	s.mu.Lock()
+	loc, ok := s.starts[startpc]
+	s.mu.Unlock()
+	if ok {
+		return loc
+	}
+	loc = delve
+	if wrapper := s.symbolize(startpc, false); strings.Contains(wrapper.Function, ".gowrap") {
+		if f, ok := s.wrappedFrame(gid, wrapper.Function); ok {
+			loc = f
+		}
+	}
+	s.mu.Lock()
+	if s.starts == nil {
+		s.starts = map[uint64]model.Location{}
+	}
+	s.starts[startpc] = loc
+	s.mu.Unlock()
+	return loc
+}
+
+// wrappedFrame finds, in goroutine gid's stack, the frame called by the
+// go-statement wrapper: the function the go statement started.
+func (s *Session) wrappedFrame(gid int64, wrapper string) (model.Location, bool) {
+	frames, err := s.client.Stacktrace(gid, DefaultStackDepth, 0, 0, nil)
+	if err != nil {
+		return model.Location{}, false
+	}
+	for i := len(frames) - 1; i > 0; i-- {
+		if f := frames[i].Function; f != nil && f.Name() == wrapper {
+			return convertLocation(frames[i-1].Location), true
+		}
+	}
+	return model.Location{}, false
+}
