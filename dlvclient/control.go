@@ -22,6 +22,10 @@ type State struct {
 	Location model.Location
 	// Breakpoint names the breakpoint that was hit, if any.
 	Breakpoint string
+	// StepInterrupted is set when next, step or stepout stopped early at a
+	// breakpoint hit by another goroutine; the step was then cancelled, as
+	// Delve's terminal does when told to stop.
+	StepInterrupted bool
 }
 
 func convertState(st *api.DebuggerState) State {
@@ -119,30 +123,30 @@ func (s *Session) Halt() (State, error) {
 }
 
 // Next steps over to the next source line of the selected goroutine.
-func (s *Session) Next() (State, error) {
-	if err := s.requireLive(); err != nil {
-		return State{}, err
-	}
-	st, err := s.client.Next()
-	return s.noteState(st, err)
-}
+func (s *Session) Next() (State, error) { return s.step(s.client.Next) }
 
 // Step steps into the next source line.
-func (s *Session) Step() (State, error) {
-	if err := s.requireLive(); err != nil {
-		return State{}, err
-	}
-	st, err := s.client.Step()
-	return s.noteState(st, err)
-}
+func (s *Session) Step() (State, error) { return s.step(s.client.Step) }
 
 // StepOut runs until the current function returns.
-func (s *Session) StepOut() (State, error) {
+func (s *Session) StepOut() (State, error) { return s.step(s.client.StepOut) }
+
+// step runs one stepping command. If another goroutine hits a breakpoint
+// first, the target stays stopped there and the unfinished step is
+// cancelled, so that the next command starts from a clean state.
+func (s *Session) step(run func() (*api.DebuggerState, error)) (State, error) {
 	if err := s.requireLive(); err != nil {
 		return State{}, err
 	}
-	st, err := s.client.StepOut()
-	return s.noteState(st, err)
+	st, err := run()
+	out, err := s.noteState(st, err)
+	if err == nil && st != nil && st.NextInProgress {
+		if cerr := s.client.CancelNext(); cerr != nil {
+			return out, fmt.Errorf("cancel the interrupted step: %w", cerr)
+		}
+		out.StepInterrupted = true
+	}
+	return out, err
 }
 
 // SwitchGoroutine selects goroutine id for stepping and printing.

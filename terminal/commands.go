@@ -187,6 +187,9 @@ func (t *Terminal) printState(st dlvclient.State) {
 		bp = fmt.Sprintf(" (breakpoint %s)", st.Breakpoint)
 	}
 	fmt.Fprintf(t.out, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
+	if st.StepInterrupted {
+		fmt.Fprintln(t.out, "  (another goroutine hit a breakpoint before the step completed; the step was cancelled)")
+	}
 }
 
 func (t *Terminal) help(args []string) error {

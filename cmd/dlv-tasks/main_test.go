@@ -462,3 +462,47 @@ func TestExecKillsWhatItLaunched(t *testing.T) {
 	require.Contains(t, r.stdout, "(showing 1)")
 	require.Empty(t, processesRunning(t, exe), "the launched target outlived the session")
 }
+
+// TestExecutionControl steps through the zoo with the debugger commands a
+// user needs to stop at the right moment, then dumps a core and reads it.
+func TestExecutionControl(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	dump := filepath.Join(t.TempDir(), "zoo.core")
+	r := run(t, "", nil, "exec",
+		"-c", "break main.level2",
+		"-c", "breakpoints",
+		"-c", "continue",
+		"-c", "print n",
+		"-c", "next",
+		"-c", "next",
+		"-c", "step",
+		"-c", "stepout",
+		"-c", "clear 1",
+		"-c", "breakpoints",
+		"-c", "break main.ready",
+		"-c", "continue",
+		"-c", "goroutine 1",
+		"-c", "print -g 1 len(os.Args)",
+		"-c", "dump "+dump,
+		"-c", "ps -user -loc main.level3 -limit 1",
+		exe, "--", "-n", "1") // after --, everything goes to the target
+	require.Equal(t, 0, r.code, r.stderr)
+	out := r.stdout
+	require.Contains(t, out, "Breakpoint 1 set at main.level2")
+	require.Regexp(t, `(?m)^1\s+main\.level2 .*zoo/main\.go:\d+\s+0`, out, "breakpoints lists it, not yet hit")
+	require.Contains(t, out, "stopped at main.level2")
+	require.Contains(t, out, "(breakpoint 1)")
+	require.Regexp(t, `(?m)^1$`, out, "print n: the zoo runs with -n 1")
+	require.Contains(t, out, "Breakpoint 1 cleared at main.level2")
+	require.Contains(t, out, "stopped at main.ready")
+	require.Contains(t, out, "Switched to goroutine 1")
+	require.Regexp(t, `(?m)^3$`, out, "print len(os.Args): zoo -n 1")
+	require.Contains(t, out, "Core dump written to "+dump)
+	require.Contains(t, out, "(showing 1)")
+
+	// The dump opens as a core, and agrees with the live listing.
+	r2 := run(t, "", nil, "core", exe, dump, "-c", "ps -user -loc main.level3 -limit 1")
+	require.Equal(t, 0, r2.code, r2.stderr)
+	require.Contains(t, r2.stdout, "(showing 1)")
+	require.Contains(t, r2.stdout, "main.level3")
+}
