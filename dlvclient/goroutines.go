@@ -103,6 +103,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	snap.Goroutines = kept
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
 	snap.Exited = s.exitedGoroutines(raw.gs)
+	s.attachTracker(ctx, snap) // a tracker failure is reported by TrackerError, not fatal
 
 	s.mu.Lock()
 	s.snap = snap

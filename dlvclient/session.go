@@ -61,6 +61,7 @@ type Session struct {
 	snap   *model.Snapshot // cached until the target runs
 	syms   map[uint64]model.Location
 	starts map[uint64]model.Location // start locations by start pc
+	trk    trackerState              // the tracker's layout, and its records until the target runs
 }
 
 // Target describes the debugged program.
@@ -288,5 +289,6 @@ func (s *Session) Exited() (bool, int) {
 func (s *Session) invalidate() {
 	s.mu.Lock()
 	s.snap = nil
+	s.trk.invalidate()
 	s.mu.Unlock()
 }

@@ -1,0 +1,290 @@
+package dlvclient
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-delve/delve/service/api"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/trackermem"
+)
+
+// trackerPkg is the import path of the tracker package; its root variable
+// is the one entry point of its memory (tracker/LAYOUT.md).
+const trackerPkg = "github.com/dlv-tasks/dlv-tasks/tracker"
+
+// trackerState is what a session knows about the target's tracker: the
+// layout and root address (learned once) and the last read (until the
+// target runs).
+type trackerState struct {
+	learned  bool
+	absent   bool // the target does not link the tracker
+	rootAddr uint64
+	layout   trackermem.Layout
+	cached   *model.Tracker
+	// snapErr is the error of the tracker read made for the last snapshot.
+	snapErr error
+	// last holds the statistics of the last read.
+	last trackermem.Result
+}
+
+// invalidate drops what was read; the layout stays. Called with s.mu held.
+func (t *trackerState) invalidate() {
+	t.cached = nil
+	t.snapErr = nil
+}
+
+// Tracker reads what the tracker package recorded in the target: live
+// tasks, terminated tasks (newest first, preserved records included once),
+// cancellations (newest first), with every stack symbolized. It returns
+// (nil, nil) when the target does not use the tracker. Records caught
+// mid-write or corrupt are counted in Skipped, never returned. The result
+// is cached until the target runs.
+func (s *Session) Tracker(ctx context.Context) (*model.Tracker, error) {
+	s.mu.Lock()
+	cached, exited := s.trk.cached, s.exited
+	s.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
+	if exited {
+		return nil, ErrExited
+	}
+	if err := s.learnTracker(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	absent, root, layout := s.trk.absent, s.trk.rootAddr, s.trk.layout
+	s.mu.Unlock()
+	if absent {
+		return nil, nil
+	}
+	res, err := trackermem.Read(ctx, targetMemory{s}, root, layout, trackermem.Options{})
+	if err != nil {
+		return nil, s.checkExited(fmt.Errorf("read tracker: %w", err))
+	}
+	s.symbolizeTracker(res)
+	s.mu.Lock()
+	s.trk.cached = res.Tracker
+	s.trk.last = *res
+	s.trk.last.Tracker = nil
+	s.mu.Unlock()
+	return res.Tracker, nil
+}
+
+// TrackerError returns the error met reading the tracker for the current
+// snapshot (the snapshot is returned without tracker data then), or nil.
+func (s *Session) TrackerError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trk.snapErr
+}
+
+// TrackerStats returns the number of memory reads and bytes of the last
+// tracker read, and what could not be read (corrupt rings, unreadable
+// chunks).
+func (s *Session) TrackerStats() (reads int, bytes int64, problems []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trk.last.Reads, s.trk.last.Bytes, s.trk.last.Problems
+}
+
+// attachTracker reads the tracker for a snapshot and joins live tasks to
+// their goroutines: by the goroutine id the tracker recorded, else by the
+// goroutine's task.id pprof label. A failure leaves the snapshot without
+// tracker data and is reported by TrackerError.
+func (s *Session) attachTracker(ctx context.Context, snap *model.Snapshot) {
+	tr, err := s.Tracker(ctx)
+	s.mu.Lock()
+	s.trk.snapErr = err
+	s.mu.Unlock()
+	if err != nil || tr == nil {
+		return
+	}
+	snap.Tracker = tr
+	byGoid := make(map[int64]int, len(tr.Live))
+	byID := make(map[uint64]int, len(tr.Live))
+	for i, t := range tr.Live {
+		if t.GoroutineID != 0 {
+			byGoid[t.GoroutineID] = i
+		}
+		byID[t.ID] = i
+	}
+	for i := range snap.Goroutines {
+		g := &snap.Goroutines[i]
+		if k, ok := byGoid[g.ID]; ok {
+			g.Task = &tr.Live[k]
+			continue
+		}
+		if v, ok := g.Labels["task.id"]; ok {
+			if id, err := strconv.ParseUint(v, 10, 64); err == nil {
+				if k, ok := byID[id]; ok && tr.Live[k].GoroutineID == 0 {
+					g.Task = &tr.Live[k]
+				}
+			}
+		}
+	}
+}
+
+// targetMemory reads the target through Delve.
+type targetMemory struct{ s *Session }
+
+// ReadMemory implements trackermem.Memory with ExamineMemory.
+func (m targetMemory) ReadMemory(p []byte, addr uint64) error {
+	mem, _, err := m.s.client.ExamineMemory(addr, len(p))
+	if err != nil {
+		return err
+	}
+	if len(mem) != len(p) {
+		return fmt.Errorf("short read: %d of %d bytes", len(mem), len(p))
+	}
+	copy(p, mem)
+	return nil
+}
+
+// symbolizeTracker resolves every PC of the records, each distinct one once.
+func (s *Session) symbolizeTracker(res *trackermem.Result) {
+	frames := s.Symbolize(res.PCs, true)
+	locs := make(map[uint64]model.Location, len(frames))
+	for i, pc := range res.PCs {
+		locs[pc] = frames[i].Location
+	}
+	fill := func(fs []model.Frame) {
+		for i := range fs {
+			if loc, ok := locs[fs[i].PC]; ok {
+				fs[i].Location = loc
+			}
+		}
+	}
+	tr := res.Tracker
+	for i := range tr.Live {
+		fill(tr.Live[i].Created)
+	}
+	for i := range tr.Terminated {
+		fill(tr.Terminated[i].Task.Created)
+		fill(tr.Terminated[i].PanicStack)
+	}
+	for i := range tr.Cancellations {
+		fill(tr.Cancellations[i].Stack)
+	}
+}
+
+// learnTracker finds the tracker's root variable and learns the layout of
+// its types from the target's debug info, once per session.
+func (s *Session) learnTracker() error {
+	s.mu.Lock()
+	learned := s.trk.learned
+	s.mu.Unlock()
+	if learned {
+		return nil
+	}
+	scope := api.EvalScope{GoroutineID: -1}
+	root, err := s.client.EvalVariable(scope, strconv.Quote(trackerPkg)+".root", shallowCfg)
+	if err != nil {
+		if strings.Contains(err.Error(), "could not find symbol") {
+			s.mu.Lock()
+			s.trk.learned, s.trk.absent = true, true
+			s.mu.Unlock()
+			return nil
+		}
+		return s.checkExited(fmt.Errorf("find tracker root: %w", err))
+	}
+	if root.Unreadable != "" {
+		return fmt.Errorf("read tracker root: %s", root.Unreadable)
+	}
+	var l trackermem.Layout
+	typeAt := func(name string) (trackermem.Struct, error) {
+		expr := fmt.Sprintf("*(*%s)(%#x)", strconv.Quote(trackerPkg+"."+name), root.Addr)
+		v, err := s.client.EvalVariable(scope, expr, shallowCfg)
+		if err != nil {
+			return trackermem.Struct{}, fmt.Errorf("tracker type %s: %w", name, err)
+		}
+		return structLayout(v, nil)
+	}
+	for _, t := range []struct {
+		name string
+		dst  *trackermem.Struct
+	}{
+		{"liveArena", &l.LiveArena}, {"presArena", &l.PresArena}, {"endRing", &l.Ring},
+		{"taskRecord", &l.TaskRecord}, {"endRecord", &l.EndRecord}, {"cancelRecord", &l.CancelRecord},
+	} {
+		if *t.dst, err = typeAt(t.name); err != nil {
+			return err
+		}
+	}
+	nested := map[string]uint64{"live": l.LiveArena.Size, "preserved": l.PresArena.Size}
+	if l.Root, err = structLayout(root, nested); err != nil {
+		return fmt.Errorf("tracker root: %w", err)
+	}
+	if err := l.Check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.trk.learned, s.trk.rootAddr, s.trk.layout = true, root.Addr, l
+	s.mu.Unlock()
+	return nil
+}
+
+// structLayout turns an evaluated struct into field offsets and sizes. The
+// sizes of nested struct fields come from nested (by field name); fields
+// whose size cannot be told are left out (the layout check refuses the
+// layout if the decoder needs them). The struct's size is its last field's
+// end rounded up to 8, as Go lays out structs of 8-byte-aligned fields.
+func structLayout(v *api.Variable, nested map[string]uint64) (trackermem.Struct, error) {
+	if v.Kind.String() != "struct" {
+		return trackermem.Struct{}, fmt.Errorf("%s is a %s, not a struct", v.Type, v.Kind)
+	}
+	st := trackermem.Struct{Fields: map[string]trackermem.Field{}}
+	for _, c := range v.Children {
+		if c.Addr < v.Addr {
+			return trackermem.Struct{}, fmt.Errorf("%s.%s: address below the struct's", v.Type, c.Name)
+		}
+		size, ok := nested[c.Name]
+		if !ok {
+			size, ok = valueSize(c)
+		}
+		if !ok {
+			continue
+		}
+		f := trackermem.Field{Off: c.Addr - v.Addr, Size: size}
+		st.Fields[c.Name] = f
+		st.Size = max(st.Size, f.Off+f.Size)
+	}
+	st.Size = (st.Size + 7) &^ 7
+	return st, nil
+}
+
+// valueSize is the byte size of a scalar, pointer or array of them.
+func valueSize(c api.Variable) (uint64, bool) {
+	switch c.Kind.String() {
+	case "array":
+		t := c.RealType
+		i := strings.Index(t, "]")
+		if i < 0 || c.Len < 0 {
+			return 0, false
+		}
+		elem, ok := scalarSize(t[i+1:])
+		return uint64(c.Len) * elem, ok
+	case "ptr", "unsafe.Pointer":
+		return 8, true
+	}
+	return scalarSize(c.RealType)
+}
+
+// scalarSize is the byte size of a named integer or pointer type.
+func scalarSize(t string) (uint64, bool) {
+	switch {
+	case strings.HasPrefix(t, "*"), t == "uint64", t == "int64", t == "uintptr", t == "int", t == "uint":
+		return 8, true
+	case t == "uint32", t == "int32":
+		return 4, true
+	case t == "uint16", t == "int16":
+		return 2, true
+	case t == "uint8", t == "int8", t == "byte", t == "bool":
+		return 1, true
+	}
+	return 0, false
+}

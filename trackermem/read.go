@@ -1,0 +1,434 @@
+package trackermem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// DefaultMaxBytes bounds the bytes one Read takes from the target unless
+// Options says otherwise: enough for a full live arena read three times.
+const DefaultMaxBytes = 4 << 30
+
+// Options tune Read.
+type Options struct {
+	// MaxBytes bounds the bytes read from the target (0: DefaultMaxBytes).
+	MaxBytes int64
+}
+
+// Result is what Read found.
+type Result struct {
+	// Tracker holds the records; every Frame has only its PC set, for the
+	// caller to symbolize (PCs lists them, each once).
+	Tracker *model.Tracker
+	PCs     []uint64
+	Root    Root
+	// Problems describes structures that could not be read (a corrupt ring
+	// header, an unreadable chunk); their records are counted in
+	// Tracker.Skipped.
+	Problems []string
+	// Reads and Bytes count the memory reads made.
+	Reads int
+	Bytes int64
+}
+
+// Read walks the tracker whose root variable is at rootAddr, following
+// tracker/LAYOUT.md: it reads the root, the live chunks, the rings and the
+// preserved chunks in bulk (at most MaxRead bytes per call) and decodes
+// every record, applying the seqlock protocol: for each page of records the
+// seq words are taken from a read made before the body's read and from one
+// made after it. An error means the root itself is unusable; anything below
+// it that cannot be read is reported in Problems and Skipped.
+func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Options) (*Result, error) {
+	if err := l.Check(); err != nil {
+		return nil, err
+	}
+	budget := opts.MaxBytes
+	if budget <= 0 {
+		budget = DefaultMaxBytes
+	}
+	w := &walker{r: reader{ctx: ctx, mem: mem, budget: budget}, l: &l,
+		skipped: map[string]int{}, pcs: map[uint64]struct{}{}}
+	buf := make([]byte, l.span())
+	if err := w.r.read(buf, rootAddr); err != nil {
+		return nil, fmt.Errorf("read tracker root: %w", err)
+	}
+	root, err := DecodeRoot(&l, buf)
+	if err != nil {
+		return nil, err
+	}
+	w.d = &Decoder{l: l, lim: root.Limits}
+	live := w.live(root.Live)
+	ended := w.endRing(root.Ended)
+	pres := w.preserved(root.Preserved)
+	cancels := w.cancelRing(root.Cancels)
+	if err := w.fatal(); err != nil {
+		return nil, err
+	}
+	t := &model.Tracker{
+		Version:       int(root.Version),
+		Live:          live,
+		Terminated:    mergeTerminated(ended, pres),
+		Cancellations: cancels,
+		Skipped:       w.skipped,
+		Dropped:       clampInt(root.Live.Dropped, root.Preserved.Dropped),
+	}
+	if root.RecentNanos > 0 {
+		t.Now = unixTime(root.RecentNanos)
+	}
+	res := &Result{Tracker: t, Root: root, Problems: w.problems, Reads: w.r.reads, Bytes: w.r.bytes}
+	for pc := range w.pcs {
+		res.PCs = append(res.PCs, pc)
+	}
+	sort.Slice(res.PCs, func(i, j int) bool { return res.PCs[i] < res.PCs[j] })
+	return res, nil
+}
+
+func clampInt(a, b uint64) int {
+	s := a + b
+	if s < a || s > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(s)
+}
+
+// walker carries the state of one Read.
+type walker struct {
+	r        reader
+	l        *Layout
+	d        *Decoder
+	skipped  map[string]int
+	problems []string
+	pcs      map[uint64]struct{}
+	// buffers of one page, reused: seqs before, body, seqs after.
+	pre, body, post []byte
+	stop            error // context cancelled or budget exhausted
+}
+
+// fatal returns the error that must abort the whole read (cancellation).
+func (w *walker) fatal() error {
+	if w.stop != nil && !errors.Is(w.stop, ErrBudget) {
+		return w.stop
+	}
+	return nil
+}
+
+// problem notes a structure that could not be read and counts n records
+// as skipped for reason.
+func (w *walker) problem(reason string, n uint64, format string, a ...any) {
+	if n > 0 {
+		w.skipped[reason] = clampInt(uint64(w.skipped[reason]), n)
+	}
+	if len(w.problems) < 100 {
+		w.problems = append(w.problems, fmt.Sprintf(format, a...))
+	}
+}
+
+func (w *walker) skip(st Status) {
+	if st == MidWrite || st == Corrupt {
+		w.skipped[st.String()]++
+	}
+}
+
+func (w *walker) notePCs(fs []model.Frame) {
+	for _, f := range fs {
+		w.pcs[f.PC] = struct{}{}
+	}
+}
+
+// pageRecords is how many records of stride bytes one page holds.
+func pageRecords(stride uint64) uint64 { return max(1, MaxRead/stride) }
+
+// readPage reads n records of stride bytes at addr three times: the first
+// and last reads provide the seq words, the middle one the bodies. It
+// returns false (after noting the problem) when memory cannot be read.
+func (w *walker) readPage(addr, n, stride uint64, what string) bool {
+	if w.stop != nil {
+		return false
+	}
+	size := n * stride
+	if uint64(cap(w.body)) < size {
+		w.pre, w.body, w.post = make([]byte, size), make([]byte, size), make([]byte, size)
+	}
+	w.pre, w.body, w.post = w.pre[:size], w.body[:size], w.post[:size]
+	for _, b := range [][]byte{w.pre, w.body, w.post} {
+		if err := w.r.read(b, addr); err != nil {
+			if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
+				w.stop = err
+			}
+			w.problem(ReasonUnreadable, n, "%s: %v", what, err)
+			return false
+		}
+	}
+	return true
+}
+
+// seqs returns the seq words of record i of the page (before and after)
+// and its body.
+func (w *walker) seqs(i, stride, seqOff uint64) (uint64, []byte, uint64) {
+	o := i * stride
+	f := Field{Off: o + seqOff, Size: 8}
+	return u64(w.pre, f), w.body[o : o+stride], u64(w.post, f)
+}
+
+// live reads the used slots of every live chunk.
+func (w *walker) live(a LiveArena) []model.Task {
+	stride := w.l.TaskRecord.Size
+	seqOff := w.l.TaskRecord.Fields["seq"].Off
+	seen := map[uint64]bool{}
+	var out []model.Task
+	for c, p := range a.Chunks {
+		first := uint64(c) * LiveChunkLen
+		if first >= a.Used {
+			break
+		}
+		n := min(a.Used-first, LiveChunkLen)
+		if p == 0 {
+			w.problem(ReasonUnreadable, n, "live chunk %d: nil", c)
+			continue
+		}
+		for s := uint64(0); s < n; s += pageRecords(stride) {
+			k := min(pageRecords(stride), n-s)
+			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("live chunk %d", c)) {
+				continue
+			}
+			for i := uint64(0); i < k; i++ {
+				seq1, body, seq2 := w.seqs(i, stride, seqOff)
+				rec, st := w.d.DecodeTask(seq1, body, seq2)
+				if st != Valid {
+					w.skip(st)
+					continue
+				}
+				if seen[rec.Task.ID] {
+					w.skip(Corrupt)
+					continue
+				}
+				seen[rec.Task.ID] = true
+				w.notePCs(rec.Task.Created)
+				out = append(out, rec.Task)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ring reads the header of the ring at addr and calls each, in memory
+// order, for every claimed slot with the write index it must hold.
+func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, each func(want, capacity, seq1 uint64, body []byte, seq2 uint64)) {
+	if addr == 0 {
+		w.problem(ReasonCorrupt, 0, "%s: nil ring", what)
+		return
+	}
+	hdr := make([]byte, w.l.Ring.Size)
+	if err := w.r.read(hdr, addr); err != nil {
+		if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
+			w.stop = err
+		}
+		w.problem(ReasonUnreadable, 0, "%s header: %v", what, err)
+		return
+	}
+	r, err := DecodeRing(w.l, hdr)
+	if err != nil {
+		w.problem(ReasonCorrupt, 0, "%s: %v", what, err)
+		return
+	}
+	if r.Recs+r.Capacity*stride < r.Recs || r.Capacity > math.MaxUint64/stride {
+		w.problem(ReasonCorrupt, 0, "%s: records at %#x overflow the address space", what, r.Recs)
+		return
+	}
+	n := min(r.WriteIndex, r.Capacity) // claimed slots: write indexes w-n+1 .. w
+	if n == 0 {
+		return
+	}
+	newest := (r.WriteIndex - 1) % r.Capacity
+	// The claimed slots form at most two runs in memory: [0, newest] and
+	// [cap-(n-newest-1), cap) when they wrap, else [newest-n+1, newest].
+	type run struct{ lo, hi uint64 }
+	var runs []run
+	if n <= newest+1 {
+		runs = []run{{newest + 1 - n, newest}}
+	} else {
+		runs = []run{{0, newest}, {r.Capacity - (n - newest - 1), r.Capacity - 1}}
+	}
+	for _, rn := range runs {
+		for s := rn.lo; s <= rn.hi; s += pageRecords(stride) {
+			k := min(pageRecords(stride), rn.hi-s+1)
+			if !w.readPage(r.Recs+s*stride, k, stride, what) {
+				// Give up on this ring: the rest is likely unreadable too.
+				w.skipped[ReasonUnreadable] = clampInt(uint64(w.skipped[ReasonUnreadable]), rn.hi-s+1-k)
+				break
+			}
+			for i := uint64(0); i < k; i++ {
+				slot := s + i
+				want := r.WriteIndex - (newest+r.Capacity-slot)%r.Capacity
+				seq1, body, seq2 := w.seqs(i, stride, seqOff)
+				each(want, r.Capacity, seq1, body, seq2)
+			}
+		}
+	}
+}
+
+// indexStatus classifies a record whose index is not the expected one: an
+// older record of the same slot (the newer claim is not written yet) is
+// mid-write; anything else is corrupt.
+func indexStatus(got, want, capacity uint64) Status {
+	if got < want && (want-got)%capacity == 0 {
+		return MidWrite
+	}
+	return Corrupt
+}
+
+type endAt struct {
+	index uint64 // write index: larger is newer
+	rec   EndRecord
+}
+
+// endRing reads the terminated-task ring, newest first.
+func (w *walker) endRing(addr uint64) []model.Termination {
+	stride, seqOff := w.l.EndRecord.Size, w.l.EndRecord.Fields["seq"].Off
+	var found []endAt
+	w.ring(addr, stride, seqOff, "terminated ring", func(want, capacity, seq1 uint64, body []byte, seq2 uint64) {
+		rec, st := w.d.DecodeEnd(seq1, body, seq2)
+		switch {
+		case st == Empty:
+			st = MidWrite // claimed but not written yet
+		case st == Valid && rec.Index != want:
+			st = indexStatus(rec.Index, want, capacity)
+		}
+		if st != Valid {
+			w.skip(st)
+			return
+		}
+		found = append(found, endAt{want, rec})
+	})
+	sort.Slice(found, func(i, j int) bool { return found[i].index > found[j].index })
+	seen := map[uint64]bool{}
+	out := make([]model.Termination, 0, len(found))
+	for _, f := range found {
+		t := f.rec.Termination
+		if seen[t.Task.ID] {
+			w.skip(Corrupt)
+			continue
+		}
+		seen[t.Task.ID] = true
+		w.notePCs(t.Task.Created)
+		w.notePCs(t.PanicStack)
+		out = append(out, t)
+	}
+	return out
+}
+
+// preserved reads the written slots of the preserved arena.
+func (w *walker) preserved(a PresArena) []model.Termination {
+	stride, seqOff := w.l.EndRecord.Size, w.l.EndRecord.Fields["seq"].Off
+	var out []model.Termination
+	for c, p := range a.Chunks {
+		first := uint64(c) * PresChunkLen
+		if first >= a.Reserved {
+			break
+		}
+		n := min(a.Reserved-first, PresChunkLen)
+		if p == 0 {
+			w.problem(ReasonUnreadable, n, "preserved chunk %d: nil", c)
+			continue
+		}
+		for s := uint64(0); s < n; s += pageRecords(stride) {
+			k := min(pageRecords(stride), n-s)
+			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("preserved chunk %d", c)) {
+				continue
+			}
+			for i := uint64(0); i < k; i++ {
+				seq1, body, seq2 := w.seqs(i, stride, seqOff)
+				rec, st := w.d.DecodeEnd(seq1, body, seq2)
+				if st == Valid && rec.Index != first+s+i+1 {
+					st = Corrupt
+				}
+				if st != Valid {
+					w.skip(st)
+					continue
+				}
+				rec.Termination.Preserved = true
+				out = append(out, rec.Termination)
+			}
+		}
+	}
+	return out
+}
+
+// mergeTerminated merges the ring (newest first) with the preserved records
+// that are no longer in it, by end time; each task once.
+func mergeTerminated(ring, pres []model.Termination) []model.Termination {
+	inRing := make(map[uint64]int, len(ring))
+	for i, t := range ring {
+		inRing[t.Task.ID] = i
+	}
+	var extra []model.Termination
+	seen := map[uint64]bool{}
+	for _, t := range pres {
+		if i, ok := inRing[t.Task.ID]; ok {
+			ring[i].Preserved = true
+			continue
+		}
+		if !seen[t.Task.ID] {
+			seen[t.Task.ID] = true
+			extra = append(extra, t)
+		}
+	}
+	sort.SliceStable(extra, func(i, j int) bool { return extra[i].Ended.After(extra[j].Ended) })
+	out := make([]model.Termination, 0, len(ring)+len(extra))
+	i, j := 0, 0
+	for i < len(ring) || j < len(extra) {
+		if j == len(extra) || (i < len(ring) && !extra[j].Ended.After(ring[i].Ended)) {
+			out = append(out, ring[i])
+			i++
+		} else {
+			out = append(out, extra[j])
+			j++
+		}
+	}
+	return out
+}
+
+type cancelAt struct {
+	index uint64
+	rec   CancelRecord
+}
+
+// cancelRing reads the cancellation ring, newest first.
+func (w *walker) cancelRing(addr uint64) []model.Cancellation {
+	stride, seqOff := w.l.CancelRecord.Size, w.l.CancelRecord.Fields["seq"].Off
+	var found []cancelAt
+	w.ring(addr, stride, seqOff, "cancellation ring", func(want, capacity, seq1 uint64, body []byte, seq2 uint64) {
+		rec, st := w.d.DecodeCancel(seq1, body, seq2)
+		switch {
+		case st == Empty:
+			st = MidWrite // claimed but not written yet
+		case st == Valid && rec.Index != want:
+			st = indexStatus(rec.Index, want, capacity)
+		}
+		if st != Valid {
+			w.skip(st)
+			return
+		}
+		found = append(found, cancelAt{want, rec})
+	})
+	sort.Slice(found, func(i, j int) bool { return found[i].index > found[j].index })
+	seen := map[uint64]bool{}
+	out := make([]model.Cancellation, 0, len(found))
+	for _, f := range found {
+		c := f.rec.Cancellation
+		if seen[c.ContextID] {
+			w.skip(Corrupt)
+			continue
+		}
+		seen[c.ContextID] = true
+		w.notePCs(c.Stack)
+		out = append(out, c)
+	}
+	return out
+}
