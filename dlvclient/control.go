@@ -268,6 +268,8 @@ func (s *Session) Call(gid int64, expr string) (string, error) {
 	if err := s.requireLive(); err != nil {
 		return "", err
 	}
+	// Delve refuses calls until the client says how to load return values.
+	s.client.SetReturnValuesLoadConfig(&api.LoadConfig{FollowPointers: true, MaxVariableRecurse: 1, MaxStringLen: 256, MaxArrayValues: 64, MaxStructFields: -1})
 	st, err := s.client.Call(gid, expr, false)
 	if _, err := s.noteState(st, err); err != nil {
 		return "", fmt.Errorf("call %s: %w", expr, err)

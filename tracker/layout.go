@@ -178,7 +178,7 @@ type internalState struct {
 	liveMu sync.Mutex
 	free   []uint32 // free live slots
 	presMu sync.Mutex
-	goids  [goidShards]goidShard // goroutine id -> running task id
+	goids  [goidShards]goidShard // goroutine id -> running task
 	// fpWrapperFrames is the number of frames between getfp's view and fpCallers' caller
 	// (0 or 1: whether an ABI wrapper sits in between); -1 disables frame-pointer
 	// unwinding. Set once in init, before any task can start.
@@ -189,7 +189,7 @@ const goidShards = 32
 
 type goidShard struct {
 	mu sync.Mutex
-	m  map[uint64]uint64
+	m  map[uint64]*task
 	_  [40]byte // keep shards on separate cache lines
 }
 

@@ -13,7 +13,7 @@ func init() {
 	root.ended = newEndRing(defaultHistory)
 	root.cancels = newCancelRing(defaultHistory)
 	for i := range root.internal.goids {
-		root.internal.goids[i].m = make(map[uint64]uint64)
+		root.internal.goids[i].m = make(map[uint64]*task)
 	}
 	root.goidOffset = findGoidOffset()
 	calibrateFP()
@@ -237,18 +237,19 @@ func recordCancel(ci *cancelInfo) {
 	touch(ci.nanos)
 }
 
-// goroutine id -> task id, so that a cancel can name the task it runs in.
+// goroutine id -> task, so that a cancel can name the task it runs in (and the
+// debugger hook can find a live task's context).
 func goidShardOf(goid uint64) *goidShard {
 	return &root.internal.goids[goid%goidShards]
 }
 
-func setGoroutineTask(goid, taskID uint64) {
+func setGoroutineTask(goid uint64, t *task) {
 	if goid == 0 {
 		return
 	}
 	sh := goidShardOf(goid)
 	sh.mu.Lock()
-	sh.m[goid] = taskID
+	sh.m[goid] = t
 	sh.mu.Unlock()
 }
 
@@ -268,7 +269,10 @@ func goroutineTask(goid uint64) uint64 {
 	}
 	sh := goidShardOf(goid)
 	sh.mu.Lock()
-	id := sh.m[goid]
+	var id uint64
+	if t := sh.m[goid]; t != nil {
+		id = t.id
+	}
 	sh.mu.Unlock()
 	return id
 }

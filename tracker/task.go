@@ -129,7 +129,7 @@ func (t *task) run() {
 	goid := curGoid()
 	if t.tracked {
 		setLiveGoid(liveSlot(t.slot), goid)
-		setGoroutineTask(goid, t.id)
+		setGoroutineTask(goid, t)
 	}
 	normal := false
 	var err error

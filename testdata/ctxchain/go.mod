@@ -1,0 +1,3 @@
+module example.com/ctxchain
+
+go 1.26
