@@ -1,18 +1,30 @@
 // Command demo is the program `dlv-tasks demo` runs: a small "report
-// service" with three classic goroutine problems, each one easy to find with
+// service" with the classic goroutine problems, each one easy to find with
 // dlv-tasks. Look for the comments starting with "LOOK:".
+//
+// The service uses the tracker (github.com/dlv-tasks/dlv-tasks/tracker) for
+// its daemons and its export (lifecycle.go, export.go); the pile-up, the
+// leaky library, the worker pool and the HTTP server are plain goroutines
+// (main.go).
 //
 // Once everything is in place main calls ready() (break on main.ready),
 // prints "READY <pid>" and blocks forever.
 //
 // Suggested session:
 //
-//	ps -group creation-site     the pile-up: many main.runReportJob instances
-//	ps -label worker=ingest-1   the labelled worker pool
-//	where <id of a leakylib poll goroutine>
-//	                            its creation chain shows which of *our* call
-//	                            sites (startAuditLog or startMetrics) leaked it
-//	pstree                      the whole tree, from main down
+//	ps -group creation          the pile-up: many main.runReportJob instances
+//	ps -with worker=ingest-1    the labelled worker pool
+//	where ID                    ID of a leakylib poll goroutine: its creation
+//	                            chain shows which of *our* call sites
+//	                            (startAuditLog or startMetrics) leaked it
+//	pstree                      the whole tree, from main down, tracker
+//	                            groups as scopes
+//	ps-terminated               the silent hang: "event-watcher" ended with
+//	                            "watch stream closed: EOF"
+//	where-terminated t:N        one ended task in full (N from ps-terminated)
+//	cancel-chain t:N            who cancelled "upload-chunk": hop by hop up to
+//	                            main.abortOnDiskFull, cause "disk full"
+//	ps -cancelled               "segment-flusher" ignores its cancellation
 package main
 
 import (
@@ -57,7 +69,7 @@ func main() {
 	// Problem 1 — the pile-up.
 	// LOOK: main.reportScheduler starts a main.runReportJob every 50ms, but a
 	// job takes 1s. Instances overlap: about 20 run at any time, all created
-	// by main.reportScheduler. `ps -group` by creation site shows the count.
+	// by main.reportScheduler. `ps -group creation` shows the count.
 	go reportScheduler(*jobPeriod, *jobTime)
 
 	// Problem 2 — the hidden leak in a dependency.
@@ -92,6 +104,12 @@ func main() {
 	<-handlerEntered
 
 	setup.Wait()
+
+	// Problems 4–6 — a daemon that died silently, a cancelled export and a
+	// task that ignores its cancellation (lifecycle.go, export.go).
+	startLifecycle()
+	startExport()
+
 	// Let a few report jobs pile up before announcing readiness.
 	time.Sleep(300 * time.Millisecond)
 
