@@ -14,7 +14,8 @@ type GroupKey int
 
 // The grouping keys.
 const (
-	// GroupByCreation groups by go statement: creator function and file:line.
+	// GroupByCreation groups by creation site (CreationSite: the go
+	// statement, or the user's call of the tracker): function and file:line.
 	GroupByCreation GroupKey = iota
 	// GroupByLocation groups by user location: function and file:line.
 	GroupByLocation
@@ -24,6 +25,10 @@ const (
 	GroupByLabel
 	// GroupByParent groups by parent goroutine id.
 	GroupByParent
+	// GroupByTask groups by tracker task name.
+	GroupByTask
+	// GroupByGroup groups by tracker group.
+	GroupByGroup
 )
 
 var groupKeyNames = [...]string{
@@ -32,6 +37,8 @@ var groupKeyNames = [...]string{
 	GroupByStart:    "start",
 	GroupByLabel:    "label",
 	GroupByParent:   "parent",
+	GroupByTask:     "task",
+	GroupByGroup:    "group",
 }
 
 // String returns the name ParseGroupKey accepts for k.
@@ -42,8 +49,8 @@ func (k GroupKey) String() string {
 	return "GroupKey(" + strconv.Itoa(int(k)) + ")"
 }
 
-// ParseGroupKey parses "creation", "location", "start", "label" or
-// "parent" (case-insensitive).
+// ParseGroupKey parses "creation", "location", "start", "label", "parent",
+// "task" or "group" (case-insensitive).
 func ParseGroupKey(s string) (GroupKey, error) {
 	for k, name := range groupKeyNames {
 		if strings.EqualFold(s, name) {
@@ -100,7 +107,7 @@ func GroupGoroutines(gs []model.Goroutine, key GroupKey, labelKey string) []Grou
 func groupKey(g *model.Goroutine, key GroupKey, labelKey string) string {
 	switch key {
 	case GroupByCreation:
-		return locKey(g.GoStatement)
+		return locKey(CreationSite(g))
 	case GroupByLocation:
 		return locKey(g.Location)
 	case GroupByStart:
@@ -118,6 +125,16 @@ func groupKey(g *model.Goroutine, key GroupKey, labelKey string) string {
 			return "none"
 		}
 		return "goroutine " + strconv.FormatInt(g.ParentID, 10)
+	case GroupByTask:
+		if g.Task == nil {
+			return "<no task>"
+		}
+		return g.Task.Name
+	case GroupByGroup:
+		if g.Task == nil || g.Task.GroupID == 0 {
+			return "<no group>"
+		}
+		return "group " + strconv.FormatUint(g.Task.GroupID, 10) + " " + g.Task.Group
 	}
 	return ""
 }

@@ -104,12 +104,12 @@ func truncate(s string, max int) string {
 	return string(r[:max-1]) + "…"
 }
 
-// taskText formats a tracker task as "id name", "-" for none.
+// taskText formats a tracker task as "t:id name", "-" for none.
 func taskText(t *model.Task) string {
 	if t == nil {
 		return "-"
 	}
-	return strings.TrimSpace(strconv.FormatUint(t.ID, 10) + " " + t.Name)
+	return TaskName(t)
 }
 
 // sampleIDs lists up to maxSampleIDs ids separated by commas, then "…".

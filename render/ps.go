@@ -7,14 +7,16 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // PsTable writes gs as an aligned table under the header
 // "N goroutines (showing M)", where total is N and len(gs) is M. Columns:
-// ID, PARENT, STATE, WAIT, LABELS, TASK (only when some goroutine has a
-// tracker task), LOCATION (user location, else current location, with a
-// short file) and CREATED BY (the go statement's function).
+// ID, PARENT, STATE, WAIT, LABELS, TASK and GROUP (only when some goroutine
+// has a tracker task: "t:ID name" and the group name), LOCATION (user location, else current location, with a
+// short file) and CREATED BY (the function that created it: the go
+// statement's, or for a tracker task the user's caller of the tracker).
 func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
 	if _, err := fmt.Fprintf(w, "%s (showing %d)\n", plural(total, "goroutine"), len(gs)); err != nil {
 		return err
@@ -29,7 +31,7 @@ func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	cols := []string{"ID", "PARENT", "STATE", "WAIT", "LABELS"}
 	if withTask {
-		cols = append(cols, "TASK")
+		cols = append(cols, "TASK", "GROUP")
 	}
 	cols = append(cols, "LOCATION", "CREATED BY")
 	fmt.Fprintln(tw, strings.Join(cols, "\t"))
@@ -43,9 +45,9 @@ func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
 			labelsText(g.Labels, maxLabelsWidth),
 		}
 		if withTask {
-			row = append(row, taskText(g.Task))
+			row = append(row, taskText(g.Task), groupText(g.Task))
 		}
-		row = append(row, locationText(g), creatorText(g.GoStatement))
+		row = append(row, locationText(g), creatorText(chains.CreationSite(g)))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
@@ -81,4 +83,12 @@ func creatorText(goStmt model.Location) string {
 		return "-"
 	}
 	return goStmt.Function
+}
+
+// groupText is the tracker group of t, "-" for none.
+func groupText(t *model.Task) string {
+	if t == nil || t.GroupID == 0 {
+		return "-"
+	}
+	return orDash(t.Group)
 }

@@ -24,13 +24,13 @@ ID  PARENT  STATE            WAIT   LABELS                                    LO
 
 func TestPsTableTaskColumn(t *testing.T) {
 	gs := psFixture()[2:]
-	gs[0].Task = &model.Task{ID: 7, Name: "sync"}
+	gs[0].Task = &model.Task{ID: 7, Name: "sync", Group: "pool", GroupID: 2}
 	var b strings.Builder
 	require.NoError(t, PsTable(&b, gs, 2))
 	assert.Equal(t, `2 goroutines (showing 2)
-ID  PARENT  STATE           WAIT   LABELS                                    TASK    LOCATION                    CREATED BY
-12  1       chan receive    3m12s  shard=3,task=sync                         7 sync  main.worker cmd/main.go:40  main.main
-13  5       leaked: select  -      request=GET /api/v1/very/long/path/that…  -       main.poll cmd/main.go:70    main.spawner
+ID  PARENT  STATE           WAIT   LABELS                                    TASK      GROUP  LOCATION                    CREATED BY
+12  1       chan receive    3m12s  shard=3,task=sync                         t:7 sync  pool   main.worker cmd/main.go:40  main.main
+13  5       leaked: select  -      request=GET /api/v1/very/long/path/that…  -         -      main.poll cmd/main.go:70    main.spawner
 `, b.String())
 }
 

@@ -41,7 +41,7 @@ func TestWhere(t *testing.T) {
 	require.NoError(t, Where(&b, s.Goroutine(12), frames, chain, ancestors))
 	assert.Equal(t, `Goroutine 12 [chan receive, 3m12s]:
   labels: shard=3,task=sync
-  task: 7 sync
+  task: t:7 sync
   0  main.worker
      at /home/u/app/cmd/main.go:40
   1  main.run

@@ -18,6 +18,11 @@ func (t *Terminal) commandTable() []*command {
 		t.psCommand(),
 		t.pstreeCommand(),
 		t.whereCommand(),
+		t.psTerminatedCommand(),
+		t.whereTerminatedCommand(),
+		t.cancelChainCommand(),
+		t.breakCancelCommand(),
+		t.cancelCommand(),
 		{names: []string{"continue", "c"}, usage: "continue",
 			help: "Resume the target until a breakpoint or exit; Ctrl-C halts it.",
 			exec: func(ctx context.Context, _ *flag.FlagSet, args []string) error {

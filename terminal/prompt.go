@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/peterh/liner"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // Prompt is the prompt string.
@@ -91,8 +93,8 @@ func (t *Terminal) Run() error {
 }
 
 // Complete offers completions for a partial command line: command names,
-// then the command's flags, and goroutine ids from the last listing (never
-// reading the target, so Tab cannot block).
+// then the command's flags, and goroutine ids and tracker task ids (t:N)
+// from the last listing (never reading the target, so Tab cannot block).
 func (t *Terminal) Complete(line string) []string {
 	words := strings.Fields(line)
 	trailingSpace := strings.HasSuffix(line, " ")
@@ -128,12 +130,41 @@ func (t *Terminal) Complete(line string) []string {
 		return nil
 	}
 	for _, g := range snap.Goroutines {
+		if len(out) == maxCompletedIDs {
+			return out
+		}
 		id := strconv.FormatInt(g.ID, 10)
 		if strings.HasPrefix(id, cur) {
 			out = append(out, head+id)
-			if len(out) == maxCompletedIDs {
-				break
-			}
+		}
+	}
+	return append(out, taskCompletions(snap.Tracker, head, cur, maxCompletedIDs-len(out))...)
+}
+
+// taskCompletions offers "t:N" ids of live then terminated tasks of the
+// cached tracker read (never reading the target), at most n of them.
+func taskCompletions(tr *model.Tracker, head, cur string, n int) []string {
+	if tr == nil || n <= 0 || !strings.HasPrefix("t:", cur) && !strings.HasPrefix(cur, "t:") {
+		return nil
+	}
+	var out []string
+	seen := map[uint64]bool{}
+	add := func(id uint64) bool {
+		s := "t:" + strconv.FormatUint(id, 10)
+		if !seen[id] && strings.HasPrefix(s, cur) {
+			seen[id] = true
+			out = append(out, head+s)
+		}
+		return len(out) < n
+	}
+	for _, t := range tr.Live {
+		if !add(t.ID) {
+			return out
+		}
+	}
+	for _, e := range tr.Terminated {
+		if !add(e.Task.ID) {
+			return out
 		}
 	}
 	return out

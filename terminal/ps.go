@@ -12,21 +12,25 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
-const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent] [-limit N] [-json]"
+const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group] [-cancelled] [-limit N] [-json]"
 
 func (t *Terminal) psCommand() *command {
 	return &command{
 		names: []string{"ps", "p"},
 		usage: psUsage,
-		help: "List goroutines: id, parent, state, wait, labels, user location, creator.\n" +
-			"Filters combine; -group prints groups with counts, largest first.",
+		help: "List goroutines: id, parent, state, wait, labels, tracker task and group (with\n" +
+			"the tracker), user location, creator. Filters combine; -group prints groups with\n" +
+			"counts, largest first (task: by task name; group: by tracker group). -cancelled\n" +
+			"lists swallowed cancellations: goroutines still running after their context was\n" +
+			"cancelled, how long ago, and where they are stuck.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Var(new(multiFlag), "with", "only goroutines with pprof label KEY (or KEY=VALUE); repeatable")
 			fs.Var(new(multiFlag), "state", "only goroutines in this state or wait reason (running, chan receive, …); repeatable")
 			fs.String("loc", "", "only goroutines whose location (function or file) matches `REGEX`")
 			fs.Duration("min-wait", 0, "only goroutines blocked at least this long (where the runtime knows)")
 			fs.Bool("user", false, "hide goroutines the runtime started for itself")
-			fs.String("group", "", "group by `KEY`: creation, location, start, label KEY, parent")
+			fs.String("group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
+			fs.Bool("cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
 			fs.Int("limit", 0, "show at most N goroutines (or groups)")
 			fs.Bool("json", false, "print JSON")
 		},
@@ -36,11 +40,12 @@ func (t *Terminal) psCommand() *command {
 
 // psOptions are ps's parsed flags.
 type psOptions struct {
-	filter   chains.Filter
-	group    string
-	labelKey string
-	limit    int
-	json     bool
+	filter    chains.Filter
+	group     string
+	labelKey  string
+	limit     int
+	json      bool
+	cancelled bool
 }
 
 func parsePsFlags(fs *flag.FlagSet, args []string) (psOptions, error) {
@@ -62,6 +67,7 @@ func parsePsFlags(fs *flag.FlagSet, args []string) (psOptions, error) {
 	o.filter.UserOnly = fs.Lookup("user").Value.(flag.Getter).Get().(bool)
 	o.limit = fs.Lookup("limit").Value.(flag.Getter).Get().(int)
 	o.json = fs.Lookup("json").Value.(flag.Getter).Get().(bool)
+	o.cancelled = fs.Lookup("cancelled").Value.(flag.Getter).Get().(bool)
 	o.group = fs.Lookup("group").Value.String()
 	if key, arg, ok := strings.Cut(o.group, ":"); ok && key == "label" {
 		o.group, o.labelKey = key, arg
@@ -96,6 +102,12 @@ func (t *Terminal) ps(ctx context.Context, fs *flag.FlagSet, args []string) erro
 		return err
 	}
 	selected := chains.Select(snap.Goroutines, o.filter)
+	if o.cancelled {
+		if o.group != "" {
+			return fmt.Errorf("ps: -cancelled and -group do not combine")
+		}
+		return t.psCancelled(ctx, snap, selected, o)
+	}
 	if o.group != "" {
 		groups := chains.GroupGoroutines(selected, key, o.labelKey)
 		if o.limit > 0 && len(groups) > o.limit {
