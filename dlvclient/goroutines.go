@@ -53,12 +53,23 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 		err error
 	}
 	rawc := make(chan rawResult, 1)
+	// The tracker read (if the target uses it) overlaps the listing too.
+	type trackerResult struct {
+		tr  *model.Tracker
+		err error
+	}
+	trc := make(chan trackerResult, 1)
+	go func() {
+		tr, err := s.Tracker(ctx)
+		trc <- trackerResult{tr, err}
+	}()
 	go func() {
 		gs, err := s.readGs(ctx, rt, addrs, nil)
 		rawc <- rawResult{gs, err}
 	}()
 	listed, listErr := s.listGoroutines(ctx, len(addrs), progress)
 	raw := <-rawc
+	tracked := <-trc
 	if listErr != nil {
 		return nil, listErr
 	}
@@ -103,7 +114,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	snap.Goroutines = kept
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
 	snap.Exited = s.exitedGoroutines(raw.gs)
-	s.attachTracker(ctx, snap) // a tracker failure is reported by TrackerError, not fatal
+	s.attachTracker(snap, tracked.tr, tracked.err) // a tracker failure is reported by TrackerError, not fatal
 
 	s.mu.Lock()
 	s.snap = snap

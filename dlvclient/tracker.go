@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-delve/delve/service/api"
+	"github.com/go-delve/delve/service/rpc2"
 
 	"github.com/dlv-tasks/dlv-tasks/model"
 	"github.com/dlv-tasks/dlv-tasks/trackermem"
@@ -25,6 +26,9 @@ type trackerState struct {
 	rootAddr uint64
 	layout   trackermem.Layout
 	cached   *model.Tracker
+	// history is a read without the live arena, for commands that only
+	// need ended tasks and cancellations.
+	history *model.Tracker
 	// snapErr is the error of the tracker read made for the last snapshot.
 	snapErr error
 	// last holds the statistics of the last read.
@@ -34,6 +38,7 @@ type trackerState struct {
 // invalidate drops what was read; the layout stays. Called with s.mu held.
 func (t *trackerState) invalidate() {
 	t.cached = nil
+	t.history = nil
 	t.snapErr = nil
 }
 
@@ -44,11 +49,26 @@ func (t *trackerState) invalidate() {
 // mid-write or corrupt are counted in Skipped, never returned. The result
 // is cached until the target runs.
 func (s *Session) Tracker(ctx context.Context) (*model.Tracker, error) {
+	return s.readTracker(ctx, false)
+}
+
+// TrackerHistory is Tracker without the live tasks (Live is empty): the
+// terminated tasks and cancellations only, for commands that need nothing
+// else. It costs a fraction of a full read when many tasks are live. A full
+// read already made at this stop is returned as is.
+func (s *Session) TrackerHistory(ctx context.Context) (*model.Tracker, error) {
+	return s.readTracker(ctx, true)
+}
+
+func (s *Session) readTracker(ctx context.Context, historyOnly bool) (*model.Tracker, error) {
 	s.mu.Lock()
-	cached, exited := s.trk.cached, s.exited
+	cached, history, exited := s.trk.cached, s.trk.history, s.exited
 	s.mu.Unlock()
 	if cached != nil {
 		return cached, nil
+	}
+	if historyOnly && history != nil {
+		return history, nil
 	}
 	if exited {
 		return nil, ErrExited
@@ -62,13 +82,20 @@ func (s *Session) Tracker(ctx context.Context) (*model.Tracker, error) {
 	if absent {
 		return nil, nil
 	}
-	res, err := trackermem.Read(ctx, targetMemory{s}, root, layout, trackermem.Options{})
+	// Delve reads memory only while the target is stopped (or from a core):
+	// one read per page is enough for the seqlock checks.
+	opts := trackermem.Options{Stopped: true, SkipLive: historyOnly}
+	res, err := trackermem.Read(ctx, targetMemory{s.memoryClient()}, root, layout, opts)
 	if err != nil {
 		return nil, s.checkExited(fmt.Errorf("read tracker: %w", err))
 	}
 	s.symbolizeTracker(res)
 	s.mu.Lock()
-	s.trk.cached = res.Tracker
+	if historyOnly {
+		s.trk.history = res.Tracker
+	} else {
+		s.trk.cached = res.Tracker
+	}
 	s.trk.last = *res
 	s.trk.last.Tracker = nil
 	s.mu.Unlock()
@@ -96,8 +123,7 @@ func (s *Session) TrackerStats() (reads int, bytes int64, problems []string) {
 // their goroutines: by the goroutine id the tracker recorded, else by the
 // goroutine's task.id pprof label. A failure leaves the snapshot without
 // tracker data and is reported by TrackerError.
-func (s *Session) attachTracker(ctx context.Context, snap *model.Snapshot) {
-	tr, err := s.Tracker(ctx)
+func (s *Session) attachTracker(snap *model.Snapshot, tr *model.Tracker, err error) {
 	s.mu.Lock()
 	s.trk.snapErr = err
 	s.mu.Unlock()
@@ -129,12 +155,12 @@ func (s *Session) attachTracker(ctx context.Context, snap *model.Snapshot) {
 	}
 }
 
-// targetMemory reads the target through Delve.
-type targetMemory struct{ s *Session }
+// targetMemory reads the target through a Delve client.
+type targetMemory struct{ c *rpc2.RPCClient }
 
 // ReadMemory implements trackermem.Memory with ExamineMemory.
 func (m targetMemory) ReadMemory(p []byte, addr uint64) error {
-	mem, _, err := m.s.client.ExamineMemory(addr, len(p))
+	mem, _, err := m.c.ExamineMemory(addr, len(p))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,22 @@ func (t *Terminal) tracker(ctx context.Context) (*model.Tracker, error) {
 	return tr, err
 }
 
+// requireHistory is requireTracker for commands that need only ended tasks
+// and cancellations: it skips the live arena (Live is empty).
+func (t *Terminal) requireHistory(ctx context.Context, cmd string) (*model.Tracker, error) {
+	tr, err := t.session.TrackerHistory(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil, errors.New("interrupted")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	if tr == nil {
+		return nil, fmt.Errorf("%s: %w", cmd, chains.ErrNoTracker)
+	}
+	return tr, nil
+}
+
 // requireTracker is tracker, failing with chains.ErrNoTracker without it.
 func (t *Terminal) requireTracker(ctx context.Context, cmd string) (*model.Tracker, error) {
 	tr, err := t.tracker(ctx)

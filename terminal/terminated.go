@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
@@ -47,7 +48,7 @@ func (t *Terminal) psTerminatedCommand() *command {
 			if f.Limit = fs.Lookup("limit").Value.(flag.Getter).Get().(int); f.Limit < 0 {
 				return errors.New("ps-terminated: -limit must be positive")
 			}
-			tr, err := t.requireTracker(ctx, "ps-terminated")
+			tr, err := t.requireHistory(ctx, "ps-terminated")
 			if err != nil {
 				return err
 			}
@@ -81,26 +82,21 @@ func (t *Terminal) whereTerminatedCommand() *command {
 			if err != nil {
 				return err
 			}
-			tr, err := t.requireTracker(ctx, "where-terminated")
+			// The goroutines are not read for this (it must stay cheap);
+			// a snapshot already read at this stop adds where live
+			// parents and cancellers are. The history alone (no live
+			// arena) answers unless the chains reach a live task.
+			r, err := t.terminatedChains(ctx, id, true)
+			if errors.Is(err, errNotInHistory) || (err == nil && !r.complete()) {
+				r, err = t.terminatedChains(ctx, id, false)
+			}
 			if err != nil {
 				return err
 			}
-			// The goroutines are not read for this (it must stay cheap);
-			// a snapshot already read at this stop adds where live
-			// parents and cancellers are.
-			x := chains.NewTaskIndex(tr, t.session.Cached())
-			ref, err := x.Resolve(id)
-			if err != nil {
-				return fmt.Errorf("where-terminated: %w", err)
-			}
+			tr, ref, chain, hops := r.tr, r.ref, r.chain, r.hops
 			if ref.Ended == nil {
 				return fmt.Errorf("where-terminated: task %s is still running (try where %d or cancel-chain t:%d)",
 					render.TaskName(&ref.Task), ref.Task.GoroutineID, ref.Task.ID)
-			}
-			chain := x.CreationChain(ref.Task.ID)
-			hops, err := x.CancelChain(chains.ID{Task: ref.Task.ID})
-			if err != nil && !errors.Is(err, chains.ErrUntrackedContext) {
-				return fmt.Errorf("where-terminated: %w", err)
 			}
 			if len(hops) == 0 {
 				hops = nil
@@ -111,4 +107,62 @@ func (t *Terminal) whereTerminatedCommand() *command {
 			return render.WhereTerminated(t.out, tr, ref.Ended, chain, hops)
 		},
 	}
+}
+
+// errNotInHistory says a task was not found among the ended ones.
+var errNotInHistory = errors.New("not in the history")
+
+// endedChains is a task resolved for where-terminated, with its chains.
+type endedChains struct {
+	tr    *model.Tracker
+	ref   chains.TaskRef
+	chain []chains.TaskAncestor
+	hops  []chains.CancelHop
+}
+
+// terminatedChains resolves id and builds its creation and cancellation
+// chains from the tracker's history only, or from a full read.
+func (t *Terminal) terminatedChains(ctx context.Context, id chains.ID, historyOnly bool) (endedChains, error) {
+	var r endedChains
+	var err error
+	if historyOnly {
+		r.tr, err = t.requireHistory(ctx, "where-terminated")
+	} else {
+		r.tr, err = t.requireTracker(ctx, "where-terminated")
+	}
+	if err != nil {
+		return r, err
+	}
+	x := chains.NewTaskIndex(r.tr, t.session.Cached())
+	if r.ref, err = x.Resolve(id); err != nil {
+		if historyOnly {
+			return r, errNotInHistory
+		}
+		return r, fmt.Errorf("where-terminated: %w", err)
+	}
+	if r.ref.Ended == nil {
+		return r, nil
+	}
+	r.chain = x.CreationChain(r.ref.Task.ID)
+	r.hops, err = x.CancelChain(chains.ID{Task: r.ref.Task.ID})
+	if err != nil && !errors.Is(err, chains.ErrUntrackedContext) {
+		return r, fmt.Errorf("where-terminated: %w", err)
+	}
+	return r, nil
+}
+
+// complete reports whether every task the chains name was found (else a
+// live task is involved and the live arena must be read).
+func (r endedChains) complete() bool {
+	for _, a := range r.chain {
+		if !a.Known {
+			return false
+		}
+	}
+	for _, h := range r.hops {
+		if h.CancellerTask != 0 && !h.CancellerKnown {
+			return false
+		}
+	}
+	return true
 }

@@ -18,6 +18,12 @@ const DefaultMaxBytes = 4 << 30
 type Options struct {
 	// MaxBytes bounds the bytes read from the target (0: DefaultMaxBytes).
 	MaxBytes int64
+	// Stopped says the target cannot run while it is read (a halted process
+	// or a core: every read through Delve): each page is read once instead
+	// of three times. Records caught mid-write are still skipped.
+	Stopped bool
+	// SkipLive leaves the live arena out: for readers of the history only.
+	SkipLive bool
 }
 
 // Result is what Read found.
@@ -51,7 +57,7 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 	if budget <= 0 {
 		budget = DefaultMaxBytes
 	}
-	w := &walker{r: reader{ctx: ctx, mem: mem, budget: budget}, l: &l,
+	w := &walker{r: reader{ctx: ctx, mem: mem, budget: budget}, l: &l, stopped: opts.Stopped,
 		skipped: map[string]int{}, pcs: map[uint64]struct{}{}}
 	buf := make([]byte, l.span())
 	if err := w.r.read(buf, rootAddr); err != nil {
@@ -62,7 +68,10 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 		return nil, err
 	}
 	w.d = &Decoder{l: l, lim: root.Limits}
-	live := w.live(root.Live)
+	var live []model.Task
+	if !opts.SkipLive {
+		live = w.live(root.Live)
+	}
 	ended := w.endRing(root.Ended)
 	pres := w.preserved(root.Preserved)
 	cancels := w.cancelRing(root.Cancels)
@@ -104,8 +113,10 @@ type walker struct {
 	skipped  map[string]int
 	problems []string
 	pcs      map[uint64]struct{}
-	// buffers of one page, reused: seqs before, body, seqs after.
+	// buffers of one page, reused: seqs before, body, seqs after (all one
+	// buffer when the target is stopped).
 	pre, body, post []byte
+	stopped         bool
 	stop            error // context cancelled or budget exhausted
 }
 
@@ -144,13 +155,31 @@ func (w *walker) notePCs(fs []model.Frame) {
 func pageRecords(stride uint64) uint64 { return max(1, MaxRead/stride) }
 
 // readPage reads n records of stride bytes at addr three times: the first
-// and last reads provide the seq words, the middle one the bodies. It
-// returns false (after noting the problem) when memory cannot be read.
+// and last reads provide the seq words, the middle one the bodies. When the
+// target is stopped one read serves as all three: nothing can change between
+// them, and a record the target was writing when it stopped still shows an
+// odd (or zero) seq inside the body. It returns false (after noting the
+// problem) when memory cannot be read.
 func (w *walker) readPage(addr, n, stride uint64, what string) bool {
 	if w.stop != nil {
 		return false
 	}
 	size := n * stride
+	if w.stopped {
+		if uint64(cap(w.body)) < size {
+			w.body = make([]byte, size)
+		}
+		w.body = w.body[:size]
+		w.pre, w.post = w.body, w.body
+		if err := w.r.read(w.body, addr); err != nil {
+			if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
+				w.stop = err
+			}
+			w.problem(ReasonUnreadable, n, "%s: %v", what, err)
+			return false
+		}
+		return true
+	}
 	if uint64(cap(w.body)) < size {
 		w.pre, w.body, w.post = make([]byte, size), make([]byte, size), make([]byte, size)
 	}

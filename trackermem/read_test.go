@@ -3,6 +3,7 @@ package trackermem
 import (
 	"context"
 	"errors"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -249,5 +250,39 @@ func TestCompactRoundTrip(t *testing.T) {
 	m := richFixture().build(&l)
 	if got := expand(&l, compact(&l, m)); string(got.b) != string(m.b) {
 		t.Fatal("expand(compact(image)) differs")
+	}
+}
+
+// TestReadStoppedAndSkipLive checks the one-read-per-page mode against the
+// three-read protocol on the same image, and the history-only read.
+func TestReadStoppedAndSkipLive(t *testing.T) {
+	l := V1Layout()
+	m := richFixture().build(&l)
+	full, err := Read(context.Background(), m, fixtureBase, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, err := Read(context.Background(), m, fixtureBase, l, Options{Stopped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(full.Tracker, stopped.Tracker) {
+		t.Fatalf("stopped read differs:\n%+v\n%+v", full.Tracker, stopped.Tracker)
+	}
+	if len(stopped.Tracker.Skipped) == 0 || stopped.Tracker.Skipped["mid-write"] != full.Tracker.Skipped["mid-write"] {
+		t.Fatalf("skipped: stopped %v, protocol %v", stopped.Tracker.Skipped, full.Tracker.Skipped)
+	}
+	if stopped.Reads*2 >= full.Reads {
+		t.Fatalf("stopped read made %d reads, the protocol %d: want about a third", stopped.Reads, full.Reads)
+	}
+	hist, err := Read(context.Background(), m, fixtureBase, l, Options{Stopped: true, SkipLive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Tracker.Live) != 0 || len(full.Tracker.Live) == 0 {
+		t.Fatalf("live tasks: history-only %d, full %d", len(hist.Tracker.Live), len(full.Tracker.Live))
+	}
+	if !reflect.DeepEqual(full.Tracker.Terminated, hist.Tracker.Terminated) || !reflect.DeepEqual(full.Tracker.Cancellations, hist.Tracker.Cancellations) {
+		t.Fatal("history-only read lost terminated or cancellation records")
 	}
 }
