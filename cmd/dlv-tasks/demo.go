@@ -32,7 +32,10 @@ func newDemoCommand(opts *options) *cobra.Command {
 			defer os.RemoveAll(dir)
 			exe := filepath.Join(dir, "demo")
 			fmt.Fprintln(os.Stderr, "building testdata/demo …")
-			if err := buildProgram(filepath.Join(root, "testdata", "demo"), exe); err != nil {
+			// The tracker package is built without optimizations so that the
+			// demo's `cancel` works: Delve injects calls only into
+			// unoptimized functions.
+			if err := buildProgram(filepath.Join(root, "testdata", "demo"), exe, "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
 				return err
 			}
 			s, err := dlvclient.Exec(exe, nil)
@@ -51,8 +54,12 @@ func newDemoCommand(opts *options) *cobra.Command {
 const demoBanner = `The demo service is stopped with all its goroutines in place. Try:
   ps -user                 every goroutine the program started
   ps -group creation       where goroutines pile up (the periodic job)
-  pstree                   who created whom
+  pstree                   who created whom (tasks and groups first)
   where ID                 a goroutine's stack and its creation chain
+  ps-terminated            tasks that already ended, and how (the silent watcher)
+  where-terminated t:N     one ended task in full
+  cancel-chain t:N         who cancelled a task's context, hop by hop
+  ps -cancelled            tasks that ignore their cancellation
   continue / Ctrl-C        let it run, then stop it again
   help                     everything else
 `
@@ -112,8 +119,9 @@ func isModuleRoot(gomod string) bool {
 }
 
 // buildProgram builds the Go program in dir (its own module) into exe.
-func buildProgram(dir, exe string) error {
-	cmd := exec.Command("go", "build", "-o", exe, ".")
+func buildProgram(dir, exe string, flags ...string) error {
+	args := append([]string{"build", "-o", exe}, flags...)
+	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {

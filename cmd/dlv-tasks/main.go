@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -22,13 +21,6 @@ import (
 var errCommandsFailed = errors.New("one or more commands failed")
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// Delve keeps every goroutine it parsed; with the default pacing the
-		// heap doubles past that. Half the slack costs little time on the
-		// second core and keeps peak memory below Delve's own terminal at
-		// 100k goroutines (docs/PERFORMANCE.md).
-		debug.SetGCPercent(50)
-	}
 	if err := newRootCommand().Execute(); err != nil {
 		if !errors.Is(err, errCommandsFailed) {
 			fmt.Fprintf(os.Stderr, "dlv-tasks: %v\n", err)
