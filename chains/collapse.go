@@ -93,9 +93,14 @@ func (c *collapser) node(n *Node) (*Node, int) {
 	if g == nil || slices.Contains(childKeys, "") {
 		return cp, noSig
 	}
+	site := CreationSite(g) // for tracker tasks, the user's call site
+	taskName := ""
+	if g.Task != nil {
+		taskName = g.Task.Name
+	}
 	key := strings.Join(append([]string{
-		g.Start.Function,
-		g.GoStatement.Function, g.GoStatement.File, strconv.Itoa(g.GoStatement.Line),
+		g.Start.Function, taskName,
+		site.Function, site.File, strconv.Itoa(site.Line),
 		g.Status, g.WaitReason,
 		g.Location.Function,
 	}, childKeys...), "\x00")

@@ -88,8 +88,17 @@ func nodeText(n *chains.Node) string {
 	if at := g.Location.Function; at != "" && at != fn {
 		state += " in " + at
 	}
+	if g.Task != nil {
+		// Every tracker task starts in the tracker's runner: name the task
+		// (collapsed nodes share the name: it is part of their signature).
+		if n.Count > 1 {
+			fn = "task " + g.Task.Name
+		} else {
+			fn = "task " + TaskName(g.Task)
+		}
+	}
 	s := id + " " + fn + " [" + state + "]"
-	if fl := fileLine(g.GoStatement); fl != "" {
+	if fl := fileLine(chains.CreationSite(g)); fl != "" {
 		s += " (" + fl + ")"
 	}
 	if n.Count > 1 {
