@@ -61,7 +61,11 @@ type Session struct {
 	snap   *model.Snapshot // cached until the target runs
 	syms   map[uint64]model.Location
 	starts map[uint64]model.Location // start locations by start pc
-	trk    trackerState              // the tracker's layout, and its records until the target runs
+	// inlineTab expands inlined calls in recorded stacks (from the
+	// executable's DWARF), opened once.
+	inlineOnce sync.Once
+	inlineTab  *inlineTable
+	trk        trackerState // the tracker's layout, and its records until the target runs
 }
 
 // Target describes the debugged program.

@@ -57,13 +57,62 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 	return out, true, nil
 }
 
-// Symbolize resolves program counters to locations, one Delve lookup per
+// Symbolize resolves program counters to frames, one Delve lookup per
 // distinct pc; return addresses (as recorded by runtime.Callers) are moved
-// back into their call instruction.
+// back into their call instruction. Inlined calls at a pc become frames of
+// their own (from the executable's DWARF, when dlv-tasks can read it), so a
+// stack may have more frames than pcs.
 func (s *Session) Symbolize(pcs []uint64, returnAddresses bool) []model.Frame {
-	out := make([]model.Frame, 0, len(pcs))
-	for _, pc := range pcs {
-		out = append(out, model.Frame{Location: s.symbolize(pc, returnAddresses)})
+	frames := make([][]model.Frame, len(pcs))
+	for i, pc := range pcs {
+		frames[i] = s.symbolizeFrames(pc, returnAddresses)
+	}
+	return joinExpanded(frames)
+}
+
+// joinExpanded concatenates the frames of consecutive pcs of one stack.
+// runtime.Callers already reports an outer inlined level as a pc of its own
+// (the inline mark), which symbolizes to exactly the call-site frame an
+// expansion added: such a pc is absorbed, not repeated.
+func joinExpanded(perPC [][]model.Frame) []model.Frame {
+	var out []model.Frame
+	var pending []model.Frame // outer frames added by the last expansion
+	for _, fs := range perPC {
+		if len(fs) == 1 && len(pending) > 0 && sameFrame(fs[0], pending[0]) {
+			pending = pending[1:]
+			continue
+		}
+		out = append(out, fs...)
+		pending = nil
+		if len(fs) > 1 {
+			pending = fs[1:]
+		}
 	}
 	return out
+}
+
+func sameFrame(a, b model.Frame) bool {
+	return a.Function == b.Function && a.File == b.File && a.Line == b.Line
+}
+
+// symbolizeFrames is the frames of one pc, innermost first.
+func (s *Session) symbolizeFrames(pc uint64, isReturn bool) []model.Frame {
+	loc := s.symbolize(pc, isReturn)
+	lookup := pc
+	if isReturn && pc > 0 {
+		lookup--
+	}
+	return expandFrame(s.inlines(), lookup, loc)
+}
+
+// inlines opens the executable's inline table once; nil when the session
+// has no local executable (connect) or it cannot be read.
+func (s *Session) inlines() *inlineTable {
+	s.inlineOnce.Do(func() {
+		if s.target.Executable == "" {
+			return
+		}
+		s.inlineTab, _ = openInlineTable(s.target.Executable)
+	})
+	return s.inlineTab
 }

@@ -171,30 +171,37 @@ func (m targetMemory) ReadMemory(p []byte, addr uint64) error {
 	return nil
 }
 
-// symbolizeTracker resolves every PC of the records, each distinct one once.
+// symbolizeTracker resolves every PC of the records, each distinct one
+// once, expanding inlined calls into frames of their own.
 func (s *Session) symbolizeTracker(res *trackermem.Result) {
-	frames := s.Symbolize(res.PCs, true)
-	locs := make(map[uint64]model.Location, len(frames))
-	for i, pc := range res.PCs {
-		locs[pc] = frames[i].Location
+	frames := make(map[uint64][]model.Frame, len(res.PCs))
+	for _, pc := range res.PCs {
+		frames[pc] = s.symbolizeFrames(pc, true)
 	}
-	fill := func(fs []model.Frame) {
-		for i := range fs {
-			if loc, ok := locs[fs[i].PC]; ok {
-				fs[i].Location = loc
+	expand := func(fs []model.Frame) []model.Frame {
+		if len(fs) == 0 {
+			return fs
+		}
+		perPC := make([][]model.Frame, len(fs))
+		for i, f := range fs {
+			if ex, ok := frames[f.PC]; ok {
+				perPC[i] = ex
+			} else {
+				perPC[i] = []model.Frame{f}
 			}
 		}
+		return joinExpanded(perPC)
 	}
 	tr := res.Tracker
 	for i := range tr.Live {
-		fill(tr.Live[i].Created)
+		tr.Live[i].Created = expand(tr.Live[i].Created)
 	}
 	for i := range tr.Terminated {
-		fill(tr.Terminated[i].Task.Created)
-		fill(tr.Terminated[i].PanicStack)
+		tr.Terminated[i].Task.Created = expand(tr.Terminated[i].Task.Created)
+		tr.Terminated[i].PanicStack = expand(tr.Terminated[i].PanicStack)
 	}
 	for i := range tr.Cancellations {
-		fill(tr.Cancellations[i].Stack)
+		tr.Cancellations[i].Stack = expand(tr.Cancellations[i].Stack)
 	}
 }
 
