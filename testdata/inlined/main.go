@@ -63,7 +63,7 @@ func main() {
 	<-done
 	<-ctx.Done()
 	time.Sleep(10 * time.Millisecond) // let the stopper task end and record it
-	go func() { // keeps the runtime's deadlock detector quiet
+	go func() {                       // keeps the runtime's deadlock detector quiet
 		for {
 			time.Sleep(time.Hour)
 		}
