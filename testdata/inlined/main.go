@@ -63,7 +63,8 @@ func main() {
 	<-done
 	<-ctx.Done()
 	time.Sleep(10 * time.Millisecond) // let the stopper task end and record it
-	go func() {                       // keeps the runtime's deadlock detector quiet
+	// A sleeping goroutine keeps the runtime's deadlock detector quiet.
+	go func() {
 		for {
 			time.Sleep(time.Hour)
 		}
