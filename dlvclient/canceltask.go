@@ -100,7 +100,7 @@ func (s *Session) CancelTaskAt(taskID uint64, safePoints []string) (bool, error)
 		if err == nil {
 			return parseBool(taskID, res)
 		}
-		if !callRetryable(err) {
+		if errors.Is(err, ErrCallInterrupted) || !callRetryable(err) {
 			return false, explainCallError(taskID, err)
 		}
 	}
@@ -126,6 +126,9 @@ func parseBool(taskID uint64, res string) (bool, error) {
 }
 
 func explainCallError(taskID uint64, err error) error {
+	if errors.Is(err, ErrCallInterrupted) {
+		return fmt.Errorf("cancel task %d: %w; the cancellation is under way (a break-cancel breakpoint on this context?): continue to let it finish (the target stops again where the call was made)", taskID, err)
+	}
 	if strings.Contains(err.Error(), "can not call optimized function") {
 		return fmt.Errorf("cancel task %d: %w (%v)", taskID, ErrOptimizedTracker, err)
 	}

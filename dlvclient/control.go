@@ -274,6 +274,11 @@ func (s *Session) Call(gid int64, expr string) (string, error) {
 	if _, err := s.noteState(st, err); err != nil {
 		return "", fmt.Errorf("call %s: %w", expr, err)
 	}
+	if th := st.CurrentThread; th != nil && th.Breakpoint != nil {
+		// The call ran into a breakpoint: it is still in flight, and
+		// finishes when the target continues.
+		return "", fmt.Errorf("call %s: %w %s", expr, ErrCallInterrupted, breakpointName(th.Breakpoint))
+	}
 	var parts []string
 	if st.CurrentThread != nil {
 		for _, v := range st.CurrentThread.ReturnValues {
