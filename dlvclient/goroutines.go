@@ -261,7 +261,7 @@ func (s *Session) exitedGoroutines(raws []rawG) []model.ExitedGoroutine {
 			ID:          r.goid,
 			ParentID:    r.parentGoid,
 			GoStatement: s.symbolize(r.gopc, true),
-			Start:       s.symbolize(r.startpc, false),
+			Start:       s.exitedStartLocation(r.startpc),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

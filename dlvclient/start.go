@@ -3,6 +3,8 @@ package dlvclient
 import (
 	"strings"
 
+	"github.com/go-delve/delve/service/api"
+
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
@@ -52,4 +54,68 @@ func (s *Session) wrappedFrame(gid int64, wrapper string) (model.Location, bool)
 		}
 	}
 	return model.Location{}, false
+}
+
+// exitedStartLocation names the function an exited goroutine was started
+// with. There is no stack to read, so a go-statement wrapper is
+// disassembled: its first call is either f itself or, when f was inlined
+// into the wrapper, one of f's calls, and the executable's inline table then
+// names f as the outermost function inlined at that call.
+func (s *Session) exitedStartLocation(startpc uint64) model.Location {
+	if startpc == 0 {
+		return model.Location{}
+	}
+	s.mu.Lock()
+	loc, ok := s.starts[startpc]
+	s.mu.Unlock()
+	if ok {
+		return loc
+	}
+	loc = s.staticStart(startpc)
+	s.mu.Lock()
+	if s.starts == nil {
+		s.starts = map[uint64]model.Location{}
+	}
+	s.starts[startpc] = loc
+	s.mu.Unlock()
+	return loc
+}
+
+// staticStart is exitedStartLocation without the cache.
+func (s *Session) staticStart(startpc uint64) model.Location {
+	loc := s.symbolize(startpc, false)
+	if !strings.Contains(loc.Function, ".gowrap") {
+		return loc
+	}
+	insts, err := s.client.DisassemblePC(api.EvalScope{GoroutineID: -1}, startpc, api.GoFlavour)
+	if err != nil {
+		return loc
+	}
+	for _, inst := range insts {
+		if inst.DestLoc == nil || inst.DestLoc.Function == nil {
+			continue
+		}
+		callee := inst.DestLoc.Function.Name()
+		if strings.HasPrefix(callee, "runtime.") {
+			continue // stack growth, race or coverage hooks
+		}
+		if t := s.inlines(); t != nil {
+			if calls := t.expand(inst.Loc.PC); len(calls) > 0 {
+				return s.functionEntry(calls[len(calls)-1].Function)
+			}
+		}
+		return convertLocation(*inst.DestLoc)
+	}
+	return loc
+}
+
+// functionEntry locates a function by name.
+func (s *Session) functionEntry(fn string) model.Location {
+	locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fn, false, nil)
+	if err != nil || len(locs) == 0 {
+		return model.Location{Function: fn}
+	}
+	loc := convertLocation(locs[0])
+	loc.Function = fn
+	return loc
 }

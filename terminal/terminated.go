@@ -12,7 +12,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
-const pstUsage = "ps-terminated [-name REGEX] [-outcome LIST] [-group NAME|ID] [-limit N] [-json]"
+const pstUsage = "ps-terminated [-name REGEX] [-outcome LIST] [-group NAME|ID] [-limit N] [-runtime] [-json]"
 
 func (t *Terminal) psTerminatedCommand() *command {
 	return &command{
@@ -20,17 +20,23 @@ func (t *Terminal) psTerminatedCommand() *command {
 		usage: pstUsage,
 		help: "List terminated tracker tasks, newest first: task, name, group, outcome, error or\n" +
 			"panic text, when it ended (and how long before the tracker's newest record),\n" +
-			"duration, and whether the record is preserved outside the history ring.",
+			"duration, and whether the record is preserved outside the history ring.\n" +
+			"Without the tracker (or with -runtime): the exited goroutines whose runtime\n" +
+			"record has not been reused yet — a partial history the runtime keeps by accident.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("name", "", "only tasks whose name matches `REGEX`")
 			fs.String("outcome", "", "only these outcomes, comma-separated: returned, error, cancelled, panic, goexit, failed (error and panic)")
 			fs.String("group", "", "only tasks of this group (name or id)")
 			fs.Int("limit", 0, "show at most N records")
+			fs.Bool("runtime", false, "list the runtime's records of exited goroutines instead of the tracker's")
 			fs.Bool("json", false, "print JSON")
 		},
 		exec: func(ctx context.Context, fs *flag.FlagSet, args []string) error {
 			if err := wantArgs("ps-terminated", args, 0, 0, pstUsage); err != nil {
 				return err
+			}
+			if fs.Lookup("runtime").Value.(flag.Getter).Get().(bool) {
+				return t.psExitedGoroutines(ctx, fs)
 			}
 			var f chains.TerminatedFilter
 			if s := fs.Lookup("name").Value.String(); s != "" {
@@ -49,6 +55,9 @@ func (t *Terminal) psTerminatedCommand() *command {
 				return errors.New("ps-terminated: -limit must be positive")
 			}
 			tr, err := t.requireHistory(ctx, "ps-terminated")
+			if errors.Is(err, chains.ErrNoTracker) {
+				return t.psExitedGoroutines(ctx, fs)
+			}
 			if err != nil {
 				return err
 			}
@@ -165,4 +174,25 @@ func (r endedChains) complete() bool {
 		}
 	}
 	return true
+}
+
+// psExitedGoroutines lists the runtime's records of exited goroutines (dead
+// runtime.g structs not reused yet): id, parent, creation site and start
+// function. Without the tracker, the output says so first.
+func (t *Terminal) psExitedGoroutines(ctx context.Context, fs *flag.FlagSet) error {
+	snap, err := t.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	exited := snap.Exited
+	if limit := fs.Lookup("limit").Value.(flag.Getter).Get().(int); limit > 0 && len(exited) > limit {
+		exited = exited[:limit]
+	}
+	if fs.Lookup("json").Value.(flag.Getter).Get().(bool) {
+		return render.JSON(t.out, render.NewExitedDoc(exited, len(snap.Exited), snap.Tracker != nil))
+	}
+	if snap.Tracker == nil {
+		fmt.Fprintln(t.out, "The target does not use the tracker: no record of how tasks ended.")
+	}
+	return render.ExitedGoroutines(t.out, exited, len(snap.Exited))
 }

@@ -506,3 +506,46 @@ func TestExecutionControl(t *testing.T) {
 	require.Contains(t, r2.stdout, "(showing 1)")
 	require.Contains(t, r2.stdout, "main.level3")
 }
+
+// TestExitedGoroutineHistory checks the runtime's partial history of exited
+// goroutines against the traceback: the zoo's main.lastWords goroutine has
+// exited (the traceback does not list it), and ps-terminated -runtime and
+// where still name its parent and creation site.
+func TestExitedGoroutineHistory(t *testing.T) {
+	exe, core, text := zooCore(t)
+	tb, err := testutil.ParseTraceback(text)
+	require.NoError(t, err)
+	r := run(t, "", nil, "core", exe, core, "-c", "ps-terminated -runtime --json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var doc struct {
+		Source string `json:"source"`
+		Exited []struct {
+			ID          int64 `json:"id"`
+			ParentID    int64 `json:"parent_id"`
+			GoStatement struct {
+				Function string `json:"function"`
+			} `json:"go_statement"`
+			Start struct {
+				Function string `json:"function"`
+			} `json:"start"`
+		} `json:"exited"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
+	require.Equal(t, "runtime", doc.Source)
+	var last int64
+	for _, e := range doc.Exited {
+		_, alive := tb[e.ID]
+		require.False(t, alive, "goroutine %d is in the traceback: not exited", e.ID)
+		if e.Start.Function == "main.lastWords" {
+			last = e.ID
+			require.Equal(t, int64(1), e.ParentID)
+			require.Equal(t, "main.main", e.GoStatement.Function)
+		}
+	}
+	require.NotZero(t, last, "main.lastWords' record survives")
+
+	r = run(t, "", nil, "core", exe, core, "-c", "where "+strconv.FormatInt(last, 10))
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "has exited; its runtime record survives (partial history)")
+	require.Contains(t, r.stdout, "created by goroutine 1 at main.main")
+}

@@ -223,9 +223,15 @@ func TestTrackerCommandsWithoutTracker(t *testing.T) {
 	const noTracker = "the target does not use the tracker (github.com/dlv-tasks/dlv-tasks/tracker)"
 	r := run(t, "", nil, append([]string{"core", exe, core}, oneShot("ps-terminated", "where-terminated t:1", "cancel-chain t:1", "cancel -y t:1", "cc 1", "ps -cancelled")...)...)
 	require.Equal(t, 1, r.code)
-	for c, name := range map[string]string{"ps-terminated": "ps-terminated", "where-terminated t:1": "where-terminated", "cancel-chain t:1": "cancel-chain"} {
+	for c, name := range map[string]string{"where-terminated t:1": "where-terminated", "cancel-chain t:1": "cancel-chain"} {
 		require.Contains(t, r.stderr, "error: "+c+": "+name+": "+noTracker)
 	}
+	// ps-terminated falls back to the runtime's partial history: the zoo's
+	// last goroutine exits at once and nothing reuses its runtime.g.
+	require.NotContains(t, r.stderr, "error: ps-terminated")
+	require.Contains(t, r.stdout, "The target does not use the tracker: no record of how tasks ended.")
+	require.Regexp(t, `(?m)^\d+ exited goroutines \(showing \d+\) — partial history`, r.stdout)
+	require.Regexp(t, `(?m)^\d+\s+1\s+main\.lastWords\s+main\.main zoo/main\.go:\d+$`, r.stdout)
 	require.Contains(t, r.stderr, "error: cancel -y t:1: cancel: not possible on a core dump")
 	require.Contains(t, r.stdout, "Goroutine 1: ")
 	require.Contains(t, r.stdout, "in its frames (without the tracker")
