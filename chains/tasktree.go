@@ -104,37 +104,7 @@ func (b *taskTreeBuilder) addMarkers(id uint64) {
 }
 
 // breakCycles makes the smallest id of every parent cycle a root.
-func (b *taskTreeBuilder) breakCycles() {
-	const (
-		unseen = iota
-		onPath
-		done
-	)
-	state := make(map[uint64]int, len(b.nodes))
-	for _, start := range b.order {
-		var path []uint64
-		cur, cyclic := start, false
-		for {
-			if state[cur] != unseen {
-				cyclic = state[cur] == onPath
-				break
-			}
-			state[cur] = onPath
-			path = append(path, cur)
-			p, ok := b.parent[cur]
-			if !ok {
-				break
-			}
-			cur = p
-		}
-		if cyclic {
-			delete(b.parent, slices.Min(path[slices.Index(path, cur):]))
-		}
-		for _, id := range path {
-			state[id] = done
-		}
-	}
-}
+func (b *taskTreeBuilder) breakCycles() { breakParentCycles(b.order, b.parent) }
 
 func (b *taskTreeBuilder) link() TaskForest {
 	var f TaskForest

@@ -107,38 +107,7 @@ func (b *treeBuilder) addMarkers(id int64) {
 }
 
 // breakCycles makes the smallest id of every parent cycle a root.
-func (b *treeBuilder) breakCycles() {
-	const (
-		unseen = iota
-		onPath
-		done
-	)
-	state := make(map[int64]int, len(b.nodes))
-	for _, start := range b.order {
-		var path []int64
-		cur, cyclic := start, false
-		for {
-			if state[cur] != unseen {
-				cyclic = state[cur] == onPath
-				break
-			}
-			state[cur] = onPath
-			path = append(path, cur)
-			p, ok := b.parent[cur]
-			if !ok {
-				break
-			}
-			cur = p
-		}
-		if cyclic {
-			cycle := path[slices.Index(path, cur):]
-			delete(b.parent, slices.Min(cycle))
-		}
-		for _, id := range path {
-			state[id] = done
-		}
-	}
-}
+func (b *treeBuilder) breakCycles() { breakParentCycles(b.order, b.parent) }
 
 // link attaches every node to its parent and returns the roots.
 func (b *treeBuilder) link() []*Node {

@@ -274,27 +274,19 @@ func (s *Session) symbolize(pc uint64, isReturn bool) model.Location {
 	if pc == 0 {
 		return model.Location{}
 	}
-	s.mu.Lock()
-	loc, ok := s.syms[pc]
-	s.mu.Unlock()
-	if ok {
-		return loc
-	}
 	lookup := pc
 	if isReturn {
 		lookup--
 	}
-	locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fmt.Sprintf("*%#x", lookup), false, nil)
-	if err == nil && len(locs) > 0 {
-		loc = convertLocation(locs[0])
+	loc, ok := s.syms.get(lookup) // keyed by the address looked up
+	if !ok {
+		locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fmt.Sprintf("*%#x", lookup), false, nil)
+		if err == nil && len(locs) > 0 {
+			loc = convertLocation(locs[0])
+		}
+		s.syms.put(lookup, loc)
 	}
 	loc.PC = pc
-	s.mu.Lock()
-	if s.syms == nil {
-		s.syms = map[uint64]model.Location{}
-	}
-	s.syms[pc] = loc
-	s.mu.Unlock()
 	return loc
 }
 

@@ -63,8 +63,8 @@ type Session struct {
 	status int
 	rt     *runtimeLayout  // learned once per session
 	snap   *model.Snapshot // cached until the target runs
-	syms   map[uint64]model.Location
-	starts map[uint64]model.Location // start locations by start pc
+	syms   locationCache   // symbolized pcs
+	starts locationCache   // start locations by start pc
 	// inlineTab expands inlined calls in recorded stacks (from the
 	// executable's DWARF), opened once.
 	inlineOnce sync.Once

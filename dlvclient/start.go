@@ -20,9 +20,7 @@ func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location)
 	if startpc == 0 {
 		return delve
 	}
-	s.mu.Lock()
-	loc, ok := s.starts[startpc]
-	s.mu.Unlock()
+	loc, ok := s.starts.get(startpc)
 	if ok {
 		return loc
 	}
@@ -32,12 +30,7 @@ func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location)
 			loc = f
 		}
 	}
-	s.mu.Lock()
-	if s.starts == nil {
-		s.starts = map[uint64]model.Location{}
-	}
-	s.starts[startpc] = loc
-	s.mu.Unlock()
+	s.starts.put(startpc, loc)
 	return loc
 }
 
@@ -65,19 +58,12 @@ func (s *Session) exitedStartLocation(startpc uint64) model.Location {
 	if startpc == 0 {
 		return model.Location{}
 	}
-	s.mu.Lock()
-	loc, ok := s.starts[startpc]
-	s.mu.Unlock()
+	loc, ok := s.starts.get(startpc)
 	if ok {
 		return loc
 	}
 	loc = s.staticStart(startpc)
-	s.mu.Lock()
-	if s.starts == nil {
-		s.starts = map[uint64]model.Location{}
-	}
-	s.starts[startpc] = loc
-	s.mu.Unlock()
+	s.starts.put(startpc, loc)
 	return loc
 }
 

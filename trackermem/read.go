@@ -312,34 +312,48 @@ func indexStatus(got, want, capacity uint64) Status {
 	return Corrupt
 }
 
-type endAt struct {
-	index uint64 // write index: larger is newer
-	rec   EndRecord
+// ringRecords reads a ring of records laid out as st, keeping the valid
+// ones, newest first. decode returns a record, the write index stored in it
+// and its status; a slot claimed but not written yet, or holding an older
+// record, counts as mid-write, any other index mismatch as corrupt.
+func ringRecords[R any](w *walker, addr uint64, st Struct, what string, decode func(seq1 uint64, body []byte, seq2 uint64) (R, uint64, Status)) []R {
+	type at struct {
+		index uint64 // write index: larger is newer
+		rec   R
+	}
+	var found []at
+	w.ring(addr, st.Size, st.Fields["seq"].Off, what, func(want, capacity, seq1 uint64, body []byte, seq2 uint64) {
+		rec, index, status := decode(seq1, body, seq2)
+		switch {
+		case status == Empty:
+			status = MidWrite // claimed but not written yet
+		case status == Valid && index != want:
+			status = indexStatus(index, want, capacity)
+		}
+		if status != Valid {
+			w.skip(status)
+			return
+		}
+		found = append(found, at{want, rec})
+	})
+	sort.Slice(found, func(i, j int) bool { return found[i].index > found[j].index })
+	out := make([]R, len(found))
+	for i := range found {
+		out[i] = found[i].rec
+	}
+	return out
 }
 
 // endRing reads the terminated-task ring, newest first.
 func (w *walker) endRing(addr uint64) []model.Termination {
-	stride, seqOff := w.l.EndRecord.Size, w.l.EndRecord.Fields["seq"].Off
-	var found []endAt
-	w.ring(addr, stride, seqOff, "terminated ring", func(want, capacity, seq1 uint64, body []byte, seq2 uint64) {
+	recs := ringRecords(w, addr, w.l.EndRecord, "terminated ring", func(seq1 uint64, body []byte, seq2 uint64) (EndRecord, uint64, Status) {
 		rec, st := w.d.DecodeEnd(seq1, body, seq2)
-		switch {
-		case st == Empty:
-			st = MidWrite // claimed but not written yet
-		case st == Valid && rec.Index != want:
-			st = indexStatus(rec.Index, want, capacity)
-		}
-		if st != Valid {
-			w.skip(st)
-			return
-		}
-		found = append(found, endAt{want, rec})
+		return rec, rec.Index, st
 	})
-	sort.Slice(found, func(i, j int) bool { return found[i].index > found[j].index })
 	seen := map[uint64]bool{}
-	out := make([]model.Termination, 0, len(found))
-	for _, f := range found {
-		t := f.rec.Termination
+	out := make([]model.Termination, 0, len(recs))
+	for _, r := range recs {
+		t := r.Termination
 		if seen[t.Task.ID] {
 			w.skip(Corrupt)
 			continue
@@ -423,34 +437,16 @@ func mergeTerminated(ring, pres []model.Termination) []model.Termination {
 	return out
 }
 
-type cancelAt struct {
-	index uint64
-	rec   CancelRecord
-}
-
 // cancelRing reads the cancellation ring, newest first.
 func (w *walker) cancelRing(addr uint64) []model.Cancellation {
-	stride, seqOff := w.l.CancelRecord.Size, w.l.CancelRecord.Fields["seq"].Off
-	var found []cancelAt
-	w.ring(addr, stride, seqOff, "cancellation ring", func(want, capacity, seq1 uint64, body []byte, seq2 uint64) {
+	recs := ringRecords(w, addr, w.l.CancelRecord, "cancellation ring", func(seq1 uint64, body []byte, seq2 uint64) (CancelRecord, uint64, Status) {
 		rec, st := w.d.DecodeCancel(seq1, body, seq2)
-		switch {
-		case st == Empty:
-			st = MidWrite // claimed but not written yet
-		case st == Valid && rec.Index != want:
-			st = indexStatus(rec.Index, want, capacity)
-		}
-		if st != Valid {
-			w.skip(st)
-			return
-		}
-		found = append(found, cancelAt{want, rec})
+		return rec, rec.Index, st
 	})
-	sort.Slice(found, func(i, j int) bool { return found[i].index > found[j].index })
 	seen := map[uint64]bool{}
-	out := make([]model.Cancellation, 0, len(found))
-	for _, f := range found {
-		c := f.rec.Cancellation
+	out := make([]model.Cancellation, 0, len(recs))
+	for _, r := range recs {
+		c := r.Cancellation
 		if seen[c.ContextID] {
 			w.skip(Corrupt)
 			continue
