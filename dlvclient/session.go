@@ -57,6 +57,9 @@ type Session struct {
 	dialAux func() (net.Conn, error)
 	aux     *rpc2.RPCClient
 	auxConn net.Conn
+	// resumeOnClose is set when connect found the target running and
+	// halted it: Close lets it run again, leaving it as it was.
+	resumeOnClose bool
 
 	mu     sync.Mutex
 	exited bool
@@ -74,6 +77,10 @@ type Session struct {
 
 // Target describes the debugged program.
 func (s *Session) Target() model.Target { return s.target }
+
+// HaltedOnConnect reports that connect found the target running and halted
+// it; Close resumes it.
+func (s *Session) HaltedOnConnect() bool { return s.resumeOnClose }
 
 // Live reports whether code can run in the target (false for cores).
 func (s *Session) Live() bool { return s.target.Live }
@@ -96,10 +103,24 @@ func Connect(addr string) (*Session, error) {
 		conn.Close()
 		return nil, fmt.Errorf("connect to %s: server speaks Delve API version %d, need 2", addr, version.APIVersion)
 	}
-	_ = conn.SetDeadline(time.Time{})
 	s := &Session{client: client, conn: conn, target: model.Target{Kind: KindConnect, Live: true}}
+	// Nearly every Delve call waits while the target runs (dlv --continue):
+	// stop it to read it, and let it run again on Close.
+	state, err := client.GetStateNonBlocking()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	if state.Running {
+		if _, err := client.Halt(); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("connect to %s: halt the running target: %w", addr, err)
+		}
+		s.resumeOnClose = true
+	}
+	_ = conn.SetDeadline(time.Time{})
 	s.target.PID = client.ProcessPid()
-	if state, err := client.GetState(); err == nil && state.Exited {
+	if state.Exited {
 		s.exited, s.status = true, state.ExitStatus
 	}
 	if !isLiveServer(client) {
@@ -238,7 +259,8 @@ func (s *Session) Close() error {
 	var err error
 	switch s.target.Kind {
 	case KindConnect:
-		err = s.client.Disconnect(false)
+		exited, _ := s.Exited()
+		err = s.client.Disconnect(s.resumeOnClose && !exited)
 	case KindAttach:
 		err = s.client.Detach(false)
 	case KindExec:

@@ -6,12 +6,15 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-delve/delve/service"
 	"github.com/go-delve/delve/service/dap"
 	"github.com/go-delve/delve/service/debugger"
+	"github.com/go-delve/delve/service/rpc2"
 	"github.com/go-delve/delve/service/rpccommon"
 	"github.com/stretchr/testify/require"
 
@@ -192,4 +195,44 @@ func TestUnknownGoroutine(t *testing.T) {
 	require.True(t, errors.Is(err, dlvclient.ErrUnknownGoroutine), "got %v", err)
 	_, err = s.Continue()
 	require.ErrorIs(t, err, dlvclient.ErrNotLive)
+}
+
+// tracingStopped reports whether pid is stopped by its tracer.
+func tracingStopped(t *testing.T, pid int) bool {
+	t.Helper()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	require.NoError(t, err)
+	return strings.Contains(string(status), "(tracing stop)")
+}
+
+// TestConnectToRunningTarget connects to a headless server whose target
+// runs (dlv --continue): Delve answers almost nothing while it runs, so
+// connect halts it, reads it, and lets it run again when leaving.
+func TestConnectToRunningTarget(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTracedTarget(t, exe, zooArgs, nil)
+	addr := startHeadless(t, 2, []string{exe}, debugger.Config{AttachPid: tg.Pid})
+	starter := rpc2.NewClient(addr)
+	require.NoError(t, starter.Disconnect(true)) // continue, as dlv --continue does
+	require.Eventually(t, func() bool { return !tracingStopped(t, tg.Pid) }, 5*time.Second, 20*time.Millisecond)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s, err := dlvclient.Connect(addr)
+		require.NoError(t, err)
+		require.True(t, s.HaltedOnConnect())
+		require.True(t, tracingStopped(t, tg.Pid))
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		require.NotNil(t, snap.Goroutine(1))
+		require.NoError(t, s.Close())
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("connect to a running target hung")
+	}
+	require.Eventually(t, func() bool { return !tracingStopped(t, tg.Pid) }, 5*time.Second, 20*time.Millisecond,
+		"the target runs again after dlv-tasks leaves")
 }

@@ -52,7 +52,13 @@ func newRootCommand() *cobra.Command {
 		Short: "Connect to a headless Delve server (dlv ... --headless --api-version 2)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Connect(args[0]) })
+			return runSession(opts, func() (*dlvclient.Session, error) {
+				s, err := dlvclient.Connect(args[0])
+				if err == nil && s.HaltedOnConnect() {
+					fmt.Fprintln(os.Stderr, "dlv-tasks: the target was running: halted it to read it; it resumes when you leave")
+				}
+				return s, err
+			})
 		},
 	})
 	root.AddCommand(&cobra.Command{
