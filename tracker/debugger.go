@@ -42,13 +42,20 @@ func debuggerCancelTask(id uint64) bool {
 	return true
 }
 
-// liveTaskByID finds a running task by id in the goroutine -> task map.
+// liveTaskByID finds a running task by id in the goroutine -> task table (goidTab,
+// then its overflow maps).
 func liveTaskByID(id uint64) *task {
 	if id == 0 {
 		return nil
 	}
-	for i := range root.internal.goids {
-		sh := &root.internal.goids[i]
+	in := &root.internal
+	for i := range in.goidTab {
+		if t := in.goidTab[i].Load(); t != nil && t.id == id {
+			return t
+		}
+	}
+	for i := range in.goids {
+		sh := &in.goids[i]
 		sh.mu.Lock()
 		for _, t := range sh.m {
 			if t != nil && t.id == id {

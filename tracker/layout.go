@@ -3,6 +3,7 @@ package tracker
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -175,17 +176,42 @@ type rootT struct {
 
 // internalState is writer bookkeeping kept inside root (the package's only mutable state).
 type internalState struct {
-	liveMu sync.Mutex
-	free   []uint32 // free live slots
-	presMu sync.Mutex
-	goids  [goidShards]goidShard // goroutine id -> running task
+	// freeHead is a lock-free (Treiber) stack of free live slots: the low freeIdxBits
+	// bits hold slot+1 of the top entry (0: empty), the bits above a tag bumped by every
+	// push and pop so that a stale compare-and-swap fails (no ABA).
+	freeHead atomic.Uint64
+	// freeNext[c][i] links free slot c*liveChunkLen+i to the next one (slot+1, 0: end).
+	// A chunk of links is allocated with its live chunk and never freed.
+	freeNext [liveChunksMax]*[liveChunkLen]atomic.Uint32
+	growMu   sync.Mutex // serialises growing the live arena
+	presMu   sync.Mutex
+	// goidTab maps goroutine id -> running task without locks: a task is stored in one
+	// of the goidProbe entries following goidHash(goid), and found again by comparing
+	// task.goid. When those entries are all taken it goes to the locked goids maps.
+	goidTab      [goidTabLen]atomic.Pointer[task]
+	goidOverflow atomic.Int64          // tasks in the goids maps
+	goids        [goidShards]goidShard // goroutine id -> running task, overflow of goidTab
+	// Clock: unix nanoseconds are clockOffset + monotonic nanoseconds since clockBase
+	// (one monotonic clock read instead of time.Now's two). clockOffset is re-read from
+	// the wall clock when the last sync (clockSynced, monotonic) is clockResync old, so a
+	// step of the wall clock shows within clockResync. Set up in init.
+	clockBase   time.Time
+	clockOffset atomic.Int64
+	clockSynced atomic.Int64
 	// fpWrapperFrames is the number of frames between getfp's view and fpCallers' caller
 	// (0 or 1: whether an ABI wrapper sits in between); -1 disables frame-pointer
 	// unwinding. Set once in init, before any task can start.
 	fpWrapperFrames int
 }
 
-const goidShards = 32
+const (
+	freeIdxBits = 21 // enough for slot+1 <= liveChunkLen*liveChunksMax
+	freeIdxMask = 1<<freeIdxBits - 1
+
+	goidTabLen = 8192 // power of two
+	goidProbe  = 8    // entries of goidTab a goroutine id may occupy
+	goidShards = 32
+)
 
 type goidShard struct {
 	mu sync.Mutex

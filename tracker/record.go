@@ -8,6 +8,7 @@ import (
 )
 
 func init() {
+	initClock()
 	now := nowNanos()
 	root.initNanos = now
 	root.ended = newEndRing(defaultHistory)
@@ -20,7 +21,48 @@ func init() {
 	touch(now)
 }
 
-func nowNanos() int64 { return time.Now().UnixNano() }
+// clockResync is how old the wall-clock offset may get before nowNanos reads the wall
+// clock again.
+const clockResync = time.Second
+
+// initClock sets the monotonic base of nowNanos and its first wall-clock offset.
+func initClock() {
+	in := &root.internal
+	in.clockBase = time.Now()
+	in.clockOffset.Store(in.clockBase.UnixNano())
+	in.clockSynced.Store(0)
+}
+
+// nowNanos returns the current time in unix nanoseconds, like time.Now().UnixNano(),
+// with one monotonic clock read (time.Since) instead of a wall and a monotonic read:
+// the wall clock is read again at most every clockResync, so the result follows the
+// wall clock (including steps, within clockResync) and between syncs it advances with
+// the monotonic clock, as the wall clock does when it is not stepped.
+func nowNanos() int64 {
+	in := &root.internal
+	mono := int64(time.Since(in.clockBase))
+	if mono-in.clockSynced.Load() < int64(clockResync) {
+		return in.clockOffset.Load() + mono
+	}
+	return resyncClock()
+}
+
+// resyncClock re-reads the wall clock and returns the current unix nanoseconds.
+func resyncClock() int64 {
+	in := &root.internal
+	now := time.Now()
+	mono := int64(now.Sub(in.clockBase)) // monotonic: both readings carry one
+	off := now.UnixNano() - mono
+	// time.Now reads the wall clock just before the monotonic clock, so the offset
+	// moves by a few nanoseconds on every sync even when the wall clock is not stepped;
+	// do not let that jitter make times go backwards.
+	if prev := in.clockOffset.Load(); off < prev && prev-off < int64(time.Microsecond) {
+		off = prev
+	}
+	in.clockOffset.Store(off)
+	in.clockSynced.Store(mono)
+	return off + mono
+}
 
 func spinYield() { runtime.Gosched() }
 
@@ -54,39 +96,61 @@ func liveSlot(i uint32) *taskRecord {
 	return &c.recs[i%liveChunkLen]
 }
 
+// freeLink returns the free-list link of live slot i.
+func freeLink(i uint32) *atomic.Uint32 {
+	return &root.internal.freeNext[i/liveChunkLen][i%liveChunkLen]
+}
+
 // allocLive takes a free live slot, growing the arena by one chunk when needed.
 // ok is false when the arena is full.
 func allocLive() (idx uint32, ok bool) {
 	in := &root.internal
-	in.liveMu.Lock()
-	if n := len(in.free); n > 0 {
-		idx = in.free[n-1]
-		in.free = in.free[:n-1]
-		in.liveMu.Unlock()
-		return idx, true
+	for {
+		h := in.freeHead.Load()
+		top := uint32(h & freeIdxMask)
+		if top == 0 {
+			break
+		}
+		next := freeLink(top - 1).Load()
+		if in.freeHead.CompareAndSwap(h, (h>>freeIdxBits+1)<<freeIdxBits|uint64(next)) {
+			return top - 1, true
+		}
 	}
+	return growLive()
+}
+
+// growLive hands out a never used slot, allocating its chunk if needed.
+func growLive() (idx uint32, ok bool) {
+	in := &root.internal
+	in.growMu.Lock()
+	defer in.growMu.Unlock()
 	used := atomic.LoadUint64(&root.live.used)
 	nch := atomic.LoadUint64(&root.live.nchunks)
 	if used == nch*liveChunkLen {
 		if nch == liveChunksMax {
-			in.liveMu.Unlock()
 			atomic.AddUint64(&root.live.dropped, 1)
 			return 0, false
 		}
+		in.freeNext[nch] = new([liveChunkLen]atomic.Uint32)
 		c := new(liveChunk)
 		atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&root.live.chunks[nch])), unsafe.Pointer(c))
 		atomic.StoreUint64(&root.live.nchunks, nch+1)
 	}
 	atomic.StoreUint64(&root.live.used, used+1)
-	in.liveMu.Unlock()
 	return uint32(used), true
 }
 
+// freeLive puts live slot idx (whose record is already cleared) on the free list.
 func freeLive(idx uint32) {
 	in := &root.internal
-	in.liveMu.Lock()
-	in.free = append(in.free, idx)
-	in.liveMu.Unlock()
+	link := freeLink(idx)
+	for {
+		h := in.freeHead.Load()
+		link.Store(uint32(h & freeIdxMask))
+		if in.freeHead.CompareAndSwap(h, (h>>freeIdxBits+1)<<freeIdxBits|uint64(idx+1)) {
+			return
+		}
+	}
 }
 
 // reservePreserved reserves a preserved slot, allocating its chunk if needed.
@@ -115,21 +179,37 @@ func presSlot(k int64) *endRecord {
 	return &c.recs[k%presChunkLen]
 }
 
-// writeLive fills live record r for a starting task.
-func writeLive(r *taskRecord, t *task, pcs []uintptr) {
+// liveInfo is what a starting task writes into its live record.
+type liveInfo struct {
+	id, parentID, groupID, ctxID, flags uint64
+	startNanos                          int64
+	name, groupName                     string
+}
+
+// writeLive fills live record r for a starting task. It captures the creation stack
+// straight into the record, skip as for captureStack called by writeLive's caller.
+//
+//go:noinline
+func writeLive(r *taskRecord, li *liveInfo, skip int) {
 	s := seqBegin(&r.seq)
-	r.id = t.id
-	r.parentID = t.parentID
+	r.id = li.id
+	r.parentID = li.parentID
 	r.goid = 0
-	r.groupID = t.groupID
-	r.ctxID = t.ctxID
-	r.startNanos = t.startNanos
-	r.flags = t.flags
-	r.nameLen = putString(r.name[:], t.name)
-	r.groupNameLen = putString(r.groupName[:], t.groupName)
-	r.npcs = putPCs(&r.pcs, pcs)
+	r.groupID = li.groupID
+	r.ctxID = li.ctxID
+	r.startNanos = li.startNanos
+	r.flags = li.flags
+	r.nameLen = putString(r.name[:], li.name)
+	r.groupNameLen = putString(r.groupName[:], li.groupName)
+	if unsafe.Sizeof(uintptr(0)) == unsafe.Sizeof(uint64(0)) {
+		r.npcs = uint64(captureStack(skip+1, unsafe.Slice((*uintptr)(unsafe.Pointer(&r.pcs[0])), stackMax)))
+	} else {
+		var pcs [stackMax]uintptr
+		n := captureStack(skip+1, pcs[:])
+		r.npcs = putPCs(&r.pcs, pcs[:n])
+	}
 	seqEnd(&r.seq, s)
-	touch(t.startNanos)
+	touch(li.startNanos)
 }
 
 // setLiveGoid stores the goroutine id once the task's goroutine runs.
@@ -179,11 +259,15 @@ func fillEnd(e *endRecord, index uint64, lr *taskRecord, ei *endInfo) {
 	e.flags = lr.flags
 	e.nameLen = lr.nameLen
 	e.name = lr.name
+	// Like text and panicPCs, groupName and pcs are copied only as far as their
+	// lengths: fewer cache lines of the ring are written (readers clamp to lengths).
 	e.groupNameLen = lr.groupNameLen
-	e.groupName = lr.groupName
+	gn := min(lr.groupNameLen, nameMax)
+	copy(e.groupName[:gn], lr.groupName[:gn])
 	e.textLen = putString(e.text[:], ei.text)
 	e.npcs = lr.npcs
-	e.pcs = lr.pcs
+	np := min(lr.npcs, stackMax)
+	copy(e.pcs[:np], lr.pcs[:np])
 	e.panicNpcs = putPCs(&e.panicPCs, ei.panicPCs)
 	seqEnd(&e.seq, s)
 }
@@ -238,33 +322,78 @@ func recordCancel(ci *cancelInfo) {
 }
 
 // goroutine id -> task, so that a cancel can name the task it runs in (and the
-// debugger hook can find a live task's context).
+// debugger hook can find a live task's context). A task is entered by its own
+// goroutine once it runs and removed by it before it ends.
+
+// goidHash spreads sequential goroutine ids over goidTab.
+func goidHash(goid uint64) uint64 {
+	return (goid * 0x9e3779b97f4a7c15) >> (64 - 13) // 13 = log2(goidTabLen)
+}
+
 func goidShardOf(goid uint64) *goidShard {
 	return &root.internal.goids[goid%goidShards]
 }
 
-func setGoroutineTask(goid uint64, t *task) {
+// Values of task.goidPos besides an index of goidTab.
+const (
+	goidPosNone     = -1 // not entered (no goroutine id)
+	goidPosOverflow = -2 // in the goids maps
+)
+
+// setGoroutineTask enters t (whose goid field is set) as the task of its goroutine.
+// Called by t's goroutine only.
+func setGoroutineTask(t *task) {
+	goid := t.goid
 	if goid == 0 {
+		t.goidPos = goidPosNone
 		return
 	}
+	in := &root.internal
+	h := goidHash(goid)
+	for i := uint64(0); i < goidProbe; i++ {
+		pos := (h + i) & (goidTabLen - 1)
+		e := &in.goidTab[pos]
+		if e.Load() == nil && e.CompareAndSwap(nil, t) {
+			t.goidPos = int32(pos)
+			return
+		}
+	}
+	t.goidPos = goidPosOverflow
 	sh := goidShardOf(goid)
 	sh.mu.Lock()
 	sh.m[goid] = t
 	sh.mu.Unlock()
+	in.goidOverflow.Add(1)
 }
 
-func clearGoroutineTask(goid uint64) {
-	if goid == 0 {
-		return
+// clearGoroutineTask removes t, entered by setGoroutineTask. Called by t's goroutine only.
+func clearGoroutineTask(t *task) {
+	switch pos := t.goidPos; {
+	case pos >= 0:
+		root.internal.goidTab[pos].Store(nil)
+	case pos == goidPosOverflow:
+		sh := goidShardOf(t.goid)
+		sh.mu.Lock()
+		delete(sh.m, t.goid)
+		sh.mu.Unlock()
+		root.internal.goidOverflow.Add(-1)
 	}
-	sh := goidShardOf(goid)
-	sh.mu.Lock()
-	delete(sh.m, goid)
-	sh.mu.Unlock()
+	t.goidPos = goidPosNone
 }
 
+// goroutineTask returns the id of the task goroutine goid runs, 0 if none.
 func goroutineTask(goid uint64) uint64 {
 	if goid == 0 {
+		return 0
+	}
+	in := &root.internal
+	h := goidHash(goid)
+	for i := uint64(0); i < goidProbe; i++ {
+		if t := in.goidTab[(h+i)&(goidTabLen-1)].Load(); t != nil && t.goid == goid {
+			return t.id
+		}
+	}
+	if in.goidOverflow.Load() == 0 {
 		return 0
 	}
 	sh := goidShardOf(goid)

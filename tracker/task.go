@@ -35,24 +35,20 @@ type groupCore struct {
 	err      error
 }
 
-// task is one tracked task; it is also the context handed to fn.
+// task is one tracked task; it is also the context handed to fn. What only the live
+// record needs (parent, group and context ids, start time, names) is not kept here.
 type task struct {
 	context.Context // parent context plus the task's pprof labels
 
-	id         uint64
-	parentID   uint64
-	ctxID      uint64
-	groupID    uint64
-	flags      uint64
-	startNanos int64
-	name       string
-	groupName  string
-	fn         func(ctx context.Context) error
-	group      *groupCore
-	slot       uint32
-	tracked    bool
-	presIdx    int64
-	idBuf      [20]byte
+	id      uint64
+	goid    uint64 // goroutine running the task, set by it before it enters goidTab
+	fn      func(ctx context.Context) error
+	group   *groupCore
+	slot    uint32 // live slot, valid if tracked
+	presIdx int32  // preserved slot, -1 if none
+	goidPos int32  // goidTab index, or goidPosNone / goidPosOverflow
+	tracked bool
+	idBuf   [20]byte // text of id, the task.id label's value
 }
 
 // Value returns the task itself for the package's key and defers to the parent otherwise.
@@ -84,37 +80,40 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context) error, op
 
 // start creates and launches a task. It must be called directly by a noinline public
 // function: the recorded creation stack begins at that function's caller.
+//
+//go:noinline
 func start(ctx context.Context, name string, fn func(ctx context.Context) error, g *groupCore, opts []Option) {
 	t := &task{
-		id:         atomic.AddUint64(&root.lastTaskID, 1),
+		id:      atomic.AddUint64(&root.lastTaskID, 1),
+		fn:      fn,
+		group:   g,
+		presIdx: -1,
+	}
+	li := liveInfo{
+		id:         t.id,
 		parentID:   currentTaskID(ctx),
 		ctxID:      currentCtxID(ctx),
 		startNanos: nowNanos(),
 		name:       name,
-		fn:         fn,
-		group:      g,
-		presIdx:    -1,
 	}
 	if g != nil {
-		t.groupID = g.id
-		t.groupName = g.name
-		t.flags |= flagInGroup
+		li.groupID = g.id
+		li.groupName = g.name
+		li.flags |= flagInGroup
 	}
 	for _, o := range opts {
 		if o.preserve {
-			t.flags |= flagPreserved
+			li.flags |= flagPreserved
 		}
 	}
-	if t.flags&flagPreserved != 0 {
-		t.presIdx = reservePreserved()
+	if li.flags&flagPreserved != 0 {
+		t.presIdx = int32(reservePreserved())
 	}
 	idStr := strconv.AppendUint(t.idBuf[:0], t.id, 10)
 	t.Context = pprof.WithLabels(ctx, pprof.Labels("task", name, "task.id", unsafe.String(&idStr[0], len(idStr))))
 	if idx, ok := allocLive(); ok {
 		t.slot, t.tracked = idx, true
-		var pcs [stackMax]uintptr
-		n := captureStack(1, pcs[:])
-		writeLive(liveSlot(idx), t, pcs[:n])
+		writeLive(liveSlot(idx), &li, 1)
 		atomic.AddUint64(&root.live.count, 1)
 	}
 	if g != nil {
@@ -125,11 +124,12 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 
 // run is the body of the task's goroutine.
 func (t *task) run() {
-	pprof.SetGoroutineLabels(t)
+	pprof.SetGoroutineLabels(t.Context) // t.Value defers to it for the labels key
 	goid := curGoid()
 	if t.tracked {
 		setLiveGoid(liveSlot(t.slot), goid)
-		setGoroutineTask(goid, t)
+		t.goid = goid
+		setGoroutineTask(t)
 	}
 	normal := false
 	var err error
@@ -168,7 +168,7 @@ func (t *task) finish(goid uint64, err error, goexit bool) {
 		// Still mapped to this task, so the group's cancel record names it.
 		t.group.taskFailed(err)
 	}
-	t.release(goid)
+	t.release()
 }
 
 // finishPanic records a panic; the caller re-raises it.
@@ -177,20 +177,20 @@ func (t *task) finishPanic(goid uint64, v any) {
 	n := runtime.Callers(3, pcs[:])
 	ei := endInfo{outcome: outcomePanic, endNanos: nowNanos(), goid: goid, text: panicText(v), panicPCs: pcs[:n]}
 	t.record(&ei)
-	t.release(goid)
+	t.release()
 }
 
 // record writes the termination record.
 func (t *task) record(ei *endInfo) {
 	if t.tracked {
-		recordEnd(liveSlot(t.slot), t.presIdx, ei)
+		recordEnd(liveSlot(t.slot), int64(t.presIdx), ei)
 	}
 }
 
 // release frees the live slot and tells the group the task is done.
-func (t *task) release(goid uint64) {
+func (t *task) release() {
 	if t.tracked {
-		clearGoroutineTask(goid)
+		clearGoroutineTask(t)
 		clearLive(liveSlot(t.slot))
 		atomic.AddUint64(&root.live.count, ^uint64(0))
 		freeLive(t.slot)
