@@ -83,7 +83,7 @@ type liveArena struct {
 // endRecord describes one terminated task.
 type endRecord struct {
 	seq          uint64 // seqlock: odd while being written
-	index        uint64 // ring: write index + 1 (1, 2, 3, ...); preserved: slot + 1
+	index        uint64 // ring: the record's write index w (1, 2, 3, ...); preserved: slot + 1
 	id           uint64
 	parentID     uint64
 	goid         uint64
@@ -105,7 +105,8 @@ type endRecord struct {
 	panicPCs     [stackMax]uint64 // stack of the deferred recorder at panic time (starts in the runtime's panic path)
 }
 
-// endRing is the terminated-task ring. Record for write index w lives at recs[w%capacity].
+// endRing is the terminated-task ring. Record for write index w (1, 2, 3, ...) lives at
+// recs[(w-1)%capacity] and is valid only while its index == w (LAYOUT.md).
 type endRing struct {
 	magic      uint64 // ringMagicValue
 	capacity   uint64 // number of records at recs
@@ -129,7 +130,7 @@ type presArena struct {
 // cancelRecord describes one cancellation of a tracker context.
 type cancelRecord struct {
 	seq         uint64 // seqlock: odd while being written
-	index       uint64 // write index + 1
+	index       uint64 // the record's write index w (1, 2, 3, ...)
 	ctxID       uint64 // the cancelled context
 	parentCtxID uint64 // nearest tracker context above it, 0 if none
 	how         uint64 // howExplicit, howParent, howDeadline
@@ -142,7 +143,8 @@ type cancelRecord struct {
 	pcs         [stackMax]uint64 // canceller stack, innermost first, starting at the caller of cancel
 }
 
-// cancelRing is the cancellation ring. Record for write index w lives at recs[w%capacity].
+// cancelRing is the cancellation ring. Record for write index w (1, 2, 3, ...) lives at
+// recs[(w-1)%capacity] and is valid only while its index == w (LAYOUT.md).
 type cancelRing struct {
 	magic      uint64
 	capacity   uint64
