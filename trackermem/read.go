@@ -204,44 +204,52 @@ func (w *walker) seqs(i, stride, seqOff uint64) (uint64, []byte, uint64) {
 	return u64(w.pre, f), w.body[o : o+stride], u64(w.post, f)
 }
 
-// live reads the used slots of every live chunk.
-func (w *walker) live(a LiveArena) []model.Task {
-	stride := w.l.TaskRecord.Size
-	seqOff := w.l.TaskRecord.Fields["seq"].Off
-	seen := map[uint64]bool{}
-	var out []model.Task
-	for c, p := range a.Chunks {
-		first := uint64(c) * LiveChunkLen
-		if first >= a.Used {
+// chunkSlots reads the first n slots of a chunked arena (chunks of chunkLen
+// records laid out as st), a page at a time, and calls each with every
+// slot's index k (0, 1, ...) and its seq words and body.
+func (w *walker) chunkSlots(chunks []uint64, chunkLen, n uint64, st Struct, what string, each func(k, seq1 uint64, body []byte, seq2 uint64)) {
+	stride, seqOff := st.Size, st.Fields["seq"].Off
+	for c, p := range chunks {
+		first := uint64(c) * chunkLen
+		if first >= n {
 			break
 		}
-		n := min(a.Used-first, LiveChunkLen)
+		inChunk := min(n-first, chunkLen)
 		if p == 0 {
-			w.problem(ReasonUnreadable, n, "live chunk %d: nil", c)
+			w.problem(ReasonUnreadable, inChunk, "%s chunk %d: nil", what, c)
 			continue
 		}
-		for s := uint64(0); s < n; s += pageRecords(stride) {
-			k := min(pageRecords(stride), n-s)
-			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("live chunk %d", c)) {
+		for s := uint64(0); s < inChunk; s += pageRecords(stride) {
+			k := min(pageRecords(stride), inChunk-s)
+			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("%s chunk %d", what, c)) {
 				continue
 			}
 			for i := uint64(0); i < k; i++ {
 				seq1, body, seq2 := w.seqs(i, stride, seqOff)
-				rec, st := w.d.DecodeTask(seq1, body, seq2)
-				if st != Valid {
-					w.skip(st)
-					continue
-				}
-				if seen[rec.Task.ID] {
-					w.skip(Corrupt)
-					continue
-				}
-				seen[rec.Task.ID] = true
-				w.notePCs(rec.Task.Created)
-				out = append(out, rec.Task)
+				each(first+s+i, seq1, body, seq2)
 			}
 		}
 	}
+}
+
+// live reads the used slots of every live chunk.
+func (w *walker) live(a LiveArena) []model.Task {
+	seen := map[uint64]bool{}
+	var out []model.Task
+	w.chunkSlots(a.Chunks, LiveChunkLen, a.Used, w.l.TaskRecord, "live", func(_, seq1 uint64, body []byte, seq2 uint64) {
+		rec, st := w.d.DecodeTask(seq1, body, seq2)
+		if st != Valid {
+			w.skip(st)
+			return
+		}
+		if seen[rec.Task.ID] {
+			w.skip(Corrupt)
+			return
+		}
+		seen[rec.Task.ID] = true
+		w.notePCs(rec.Task.Created)
+		out = append(out, rec.Task)
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
@@ -366,40 +374,22 @@ func (w *walker) endRing(addr uint64) []model.Termination {
 	return out
 }
 
-// preserved reads the written slots of the preserved arena.
+// preserved reads the written slots of the preserved arena: slot k holds
+// index k+1 once written.
 func (w *walker) preserved(a PresArena) []model.Termination {
-	stride, seqOff := w.l.EndRecord.Size, w.l.EndRecord.Fields["seq"].Off
 	var out []model.Termination
-	for c, p := range a.Chunks {
-		first := uint64(c) * PresChunkLen
-		if first >= a.Reserved {
-			break
+	w.chunkSlots(a.Chunks, PresChunkLen, a.Reserved, w.l.EndRecord, "preserved", func(k, seq1 uint64, body []byte, seq2 uint64) {
+		rec, st := w.d.DecodeEnd(seq1, body, seq2)
+		if st == Valid && rec.Index != k+1 {
+			st = Corrupt
 		}
-		n := min(a.Reserved-first, PresChunkLen)
-		if p == 0 {
-			w.problem(ReasonUnreadable, n, "preserved chunk %d: nil", c)
-			continue
+		if st != Valid {
+			w.skip(st)
+			return
 		}
-		for s := uint64(0); s < n; s += pageRecords(stride) {
-			k := min(pageRecords(stride), n-s)
-			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("preserved chunk %d", c)) {
-				continue
-			}
-			for i := uint64(0); i < k; i++ {
-				seq1, body, seq2 := w.seqs(i, stride, seqOff)
-				rec, st := w.d.DecodeEnd(seq1, body, seq2)
-				if st == Valid && rec.Index != first+s+i+1 {
-					st = Corrupt
-				}
-				if st != Valid {
-					w.skip(st)
-					continue
-				}
-				rec.Termination.Preserved = true
-				out = append(out, rec.Termination)
-			}
-		}
-	}
+		rec.Termination.Preserved = true
+		out = append(out, rec.Termination)
+	})
 	return out
 }
 
