@@ -12,6 +12,7 @@
 # clock and "Maximum resident set size" of the child). Results are printed as a
 # table and appended to bench/out/results.tsv.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,63 +43,8 @@ fi
 DT=$OUT/dlv-tasks
 EXE=$OUT/many
 
-# make_core N DIR: runs many -n N in DIR, waits for READY, SIGQUITs it and
-# prints the path of the core it dumped.
-make_core() {
-	local n=$1 dir=$2 pid i
-	(
-		cd "$dir"
-		ulimit -c unlimited
-		GOTRACEBACK=crash exec "$EXE" -n "$n" >stdout.txt 2>stderr.txt
-	) &
-	pid=$!
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '^READY' "$dir/stdout.txt" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q '^READY' "$dir/stdout.txt" || { echo "many -n $n: no READY line" >&2; kill -KILL $pid; return 1; }
-	sleep 0.2 # let main park again after its write
-	kill -QUIT $pid
-	wait $pid || true # exits with SIGABRT after dumping core
-	rm -f "$dir/stderr.txt" # the traceback: tens of MB at 100k
-	local core
-	for core in "$dir/core" "$dir/core.$pid" "$dir"/core*; do
-		if [ -f "$core" ] && [ -s "$core" ]; then
-			echo "$core"
-			return 0
-		fi
-	done
-	echo "no core file in $dir (core_pattern: $(cat /proc/sys/kernel/core_pattern))" >&2
-	return 1
-}
 
-# measure LABEL STDIN CMD...: runs CMD REPS times (stdin from STDIN, stdout to
-# $LAST_OUT), records "wall_s rss_kb" per run in $RUNS_FILE.
-measure() {
-	local label=$1 stdin=$2
-	shift 2
-	: >"$RUNS_FILE"
-	local r tv
-	for ((r = 1; r <= REPS; r++)); do
-		tv=$(mktemp)
-		/usr/bin/time -v -o "$tv" "$@" <"$stdin" >"$LAST_OUT" 2>"$LAST_ERR" || {
-			echo "$label failed:" >&2
-			tail -5 "$LAST_ERR" >&2
-			rm -f "$tv"
-			return 1
-		}
-		awk -F': ' '
-			/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s }
-			/Maximum resident set size/ { rss = $2 }
-			END { printf "%.3f %d\n", wall, rss }' "$tv" >>"$RUNS_FILE"
-		rm -f "$tv"
-	done
-}
 
-# median COLUMN: median of column COLUMN of $RUNS_FILE.
-median() {
-	sort -g -k"$1","$1" "$RUNS_FILE" | awk -v c="$1" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
-}
 
 RESULTS=$OUT/results.tsv
 [ -s "$RESULTS" ] || printf 'date\tN\ttool\twall_s_median\trss_mb_median\truns(wall_s/rss_kb)\n' >"$RESULTS"
@@ -116,7 +62,7 @@ for n in "${SIZES[@]}"; do
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/dlv-tasks-bench-$n.XXXXXX")
 	echo "== N=$n: dumping core of many -n $n in $dir" >&2
 	t0=$(date +%s.%N)
-	core=$(make_core "$n" "$dir")
+	core=$(make_core "$dir" "$EXE" -n "$n")
 	printf '   core %s (%d MB) in %.1f s\n' "$core" $(($(stat -c %s "$core") / 1000000)) "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
 
 	declare -A wall=() rss=()
@@ -124,7 +70,11 @@ for n in "${SIZES[@]}"; do
 		local name=$1 stdin=$2 check=$3
 		shift 3
 		echo "   $name x$REPS" >&2
-		measure "$name" "$stdin" "$@"
+		measure "$stdin" "$@" || {
+			echo "$name failed:" >&2
+			tail -5 "$LAST_ERR" >&2
+			return 1
+		}
 		# Check the output once: did it really list the goroutines?
 		local got
 		got=$(eval "$check" <"$LAST_OUT" || true)
