@@ -3,7 +3,6 @@ package tracker
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 )
 
@@ -193,13 +192,7 @@ type internalState struct {
 	goidTab      [goidTabLen]atomic.Pointer[task]
 	goidOverflow atomic.Int64          // tasks in the goids maps
 	goids        [goidShards]goidShard // goroutine id -> running task, overflow of goidTab
-	// Clock: unix nanoseconds are clockOffset + monotonic nanoseconds since clockBase
-	// (one monotonic clock read instead of time.Now's two). clockOffset is re-read from
-	// the wall clock when the last sync (clockSynced, monotonic) is clockResync old, so a
-	// step of the wall clock shows within clockResync. Set up in init.
-	clockBase   time.Time
-	clockOffset atomic.Int64
-	clockSynced atomic.Int64
+	clock        clockState            // nowNanos' state (clock.go)
 	// fpWrapperFrames is the number of frames between getfp's view and fpCallers' caller
 	// (0 or 1: whether an ABI wrapper sits in between); -1 disables frame-pointer
 	// unwinding. Set once in init, before any task can start.

@@ -49,3 +49,11 @@ func TestLayoutSizes(t *testing.T) {
 		t.Fatalf("magic bytes = %q", (*[8]byte)(unsafe.Pointer(&root.magic))[:])
 	}
 }
+
+// TestTaskStructSize keeps the per-task allocation in the 80-byte size class (it is on
+// the spawn path of every task; 81 bytes would cost the next class, 96).
+func TestTaskStructSize(t *testing.T) {
+	if got := unsafe.Sizeof(task{}); got > 80 {
+		t.Errorf("sizeof task = %d, want <= 80", got)
+	}
+}

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	initClock()
+	initClock(&root.internal.clock, tscTrusted(), clockResync)
 	now := nowNanos()
 	root.initNanos = now
 	root.ended = newEndRing(defaultHistory)
@@ -21,53 +21,18 @@ func init() {
 	touch(now)
 }
 
-// clockResync is how old the wall-clock offset may get before nowNanos reads the wall
-// clock again.
-const clockResync = time.Second
-
-// initClock sets the monotonic base of nowNanos and its first wall-clock offset.
-func initClock() {
-	in := &root.internal
-	in.clockBase = time.Now()
-	in.clockOffset.Store(in.clockBase.UnixNano())
-	in.clockSynced.Store(0)
-}
-
-// nowNanos returns the current time in unix nanoseconds, like time.Now().UnixNano(),
-// with one monotonic clock read (time.Since) instead of a wall and a monotonic read:
-// the wall clock is read again at most every clockResync, so the result follows the
-// wall clock (including steps, within clockResync) and between syncs it advances with
-// the monotonic clock, as the wall clock does when it is not stepped.
-func nowNanos() int64 {
-	in := &root.internal
-	mono := int64(time.Since(in.clockBase))
-	if mono-in.clockSynced.Load() < int64(clockResync) {
-		return in.clockOffset.Load() + mono
-	}
-	return resyncClock()
-}
-
-// resyncClock re-reads the wall clock and returns the current unix nanoseconds.
-func resyncClock() int64 {
-	in := &root.internal
-	now := time.Now()
-	mono := int64(now.Sub(in.clockBase)) // monotonic: both readings carry one
-	off := now.UnixNano() - mono
-	// time.Now reads the wall clock just before the monotonic clock, so the offset
-	// moves by a few nanoseconds on every sync even when the wall clock is not stepped;
-	// do not let that jitter make times go backwards.
-	if prev := in.clockOffset.Load(); off < prev && prev-off < int64(time.Microsecond) {
-		off = prev
-	}
-	in.clockOffset.Store(off)
-	in.clockSynced.Store(mono)
-	return off + mono
-}
-
 func spinYield() { runtime.Gosched() }
 
-// touch advances the time of the latest write to now (it never goes back).
+// touchGrain is how far recentNanos may lag behind the newest record: touch skips its
+// compare-and-swap (on a cache line every core writes) while recentNanos is younger.
+const touchGrain = int64(time.Millisecond)
+
+// touch advances the time of the latest write to now, to within touchGrain (it never
+// goes back).
 func touch(now int64) {
+	if now-atomic.LoadInt64(&root.recentNanos) < touchGrain {
+		return
+	}
 	for {
 		old := atomic.LoadInt64(&root.recentNanos)
 		if old >= now || atomic.CompareAndSwapInt64(&root.recentNanos, old, now) {
@@ -212,21 +177,18 @@ func writeLive(r *taskRecord, li *liveInfo, skip int) {
 	touch(li.startNanos)
 }
 
-// setLiveGoid stores the goroutine id once the task's goroutine runs.
+// setLiveGoid stores the goroutine id once the task's goroutine runs. It is one atomic
+// 8-byte store outside the seqlock: goid goes from 0 to its value once, and a reader
+// that sees either value sees a consistent record (LAYOUT.md, "Seqlock protocol").
 func setLiveGoid(r *taskRecord, goid uint64) {
-	s := seqBegin(&r.seq)
-	r.goid = goid
-	seqEnd(&r.seq, s)
+	atomic.StoreUint64(&r.goid, goid)
 }
 
-// clearLive marks the live record free.
+// clearLive marks the live record free: one atomic store of id = 0 outside the seqlock.
+// A reader sees the whole record of the ending task or a free slot; the next owner
+// rewrites the slot under the seqlock (LAYOUT.md, "Seqlock protocol").
 func clearLive(r *taskRecord) {
-	s := seqBegin(&r.seq)
-	r.id = 0
-	r.nameLen = 0
-	r.groupNameLen = 0
-	r.npcs = 0
-	seqEnd(&r.seq, s)
+	atomic.StoreUint64(&r.id, 0)
 }
 
 // endInfo is what the task wrapper knows about an ending task.
@@ -254,7 +216,7 @@ func fillEnd(e *endRecord, index uint64, lr *taskRecord, ei *endInfo) {
 	e.groupID = lr.groupID
 	e.ctxID = lr.ctxID
 	e.startNanos = lr.startNanos
-	e.endNanos = ei.endNanos
+	e.endNanos = max(ei.endNanos, lr.startNanos) // a clock resync may step back by nanoseconds
 	e.outcome = ei.outcome
 	e.flags = lr.flags
 	e.nameLen = lr.nameLen
@@ -325,9 +287,15 @@ func recordCancel(ci *cancelInfo) {
 // debugger hook can find a live task's context). A task is entered by its own
 // goroutine once it runs and removed by it before it ends.
 
-// goidHash spreads sequential goroutine ids over goidTab.
+// goidHash maps a goroutine id to its first goidTab position. Goroutine ids are handed
+// out in increasing order, so each run of 8 consecutive ids (tasks started one after
+// another) shares one cache line of the table instead of touching 8 cold lines; the
+// runs are spread over the table by a multiplicative hash.
 func goidHash(goid uint64) uint64 {
-	return (goid * 0x9e3779b97f4a7c15) >> (64 - 13) // 13 = log2(goidTabLen)
+	const runBits = 3  // 8 pointers: one cache line
+	const tabBits = 13 // log2(goidTabLen)
+	run := (goid >> runBits) * 0x9e3779b97f4a7c15 >> (64 - (tabBits - runBits))
+	return run<<runBits | goid&(1<<runBits-1)
 }
 
 func goidShardOf(goid uint64) *goidShard {

@@ -142,3 +142,93 @@ func inconsistent(rec []byte) string {
 	}
 	return ""
 }
+
+// TestLiveRecordNoTornReads is TestSeqlockNoTornReads for live records, whose life also
+// has two single-store updates outside the seqlock (setLiveGoid, clearLive): writers
+// cycle their own records through start, goroutine id and end, as tasks reusing a
+// slot do, while the test reads them through /proc/self/mem. Every record the seqlock
+// rule accepts must be free (id 0) or one task's whole record, with goid 0 or its own.
+func TestLiveRecordNoTornReads(t *testing.T) {
+	mem, err := os.Open("/proc/self/mem")
+	if err != nil {
+		t.Skipf("cannot open /proc/self/mem: %v", err)
+	}
+	defer mem.Close()
+	const perWriter, writers = 4, 2
+	recs := make([]taskRecord, perWriter*writers)
+	base := int64(uintptr(unsafe.Pointer(&recs[0])))
+	recSize := int(unsafe.Sizeof(taskRecord{}))
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	defer func() {
+		stop.Store(true)
+		wg.Wait()
+		runtime.KeepAlive(recs)
+	}()
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			names := make([]string, nameMax)
+			for i := range names {
+				names[i] = strings.Repeat("x", i)
+			}
+			for v := uint64(w + 1); !stop.Load(); v += writers {
+				r := &recs[w*perWriter+int(v/writers)%perWriter]
+				li := liveInfo{id: v, parentID: v, groupID: v, ctxID: v, startNanos: int64(v), name: names[v%nameMax]}
+				writeLive(r, &li, 0)
+				setLiveGoid(r, v)
+				if v%8 < writers {
+					runtime.Gosched() // the task runs for a while
+				}
+				clearLive(r)
+			}
+		}()
+	}
+
+	buf := make([]byte, recSize)
+	var seq [8]byte
+	live, free, skipped := 0, 0, 0
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		for i := range recs {
+			at := base + int64(i*recSize)
+			if _, err := mem.ReadAt(seq[:], at); err != nil {
+				t.Fatalf("read seq: %v", err)
+			}
+			s1 := binary.LittleEndian.Uint64(seq[:])
+			if _, err := mem.ReadAt(buf, at); err != nil {
+				t.Fatalf("read /proc/self/mem: %v", err)
+			}
+			if _, err := mem.ReadAt(seq[:], at); err != nil {
+				t.Fatalf("read seq: %v", err)
+			}
+			if s2 := binary.LittleEndian.Uint64(seq[:]); s1 != s2 || s1&1 == 1 || s1 == 0 {
+				skipped++
+				continue
+			}
+			u := func(off int) uint64 { return binary.LittleEndian.Uint64(buf[off : off+8]) }
+			id := u(8)
+			if id == 0 {
+				free++
+				continue
+			}
+			live++
+			for _, off := range []int{16, 32, 40, 48} { // parentID groupID ctxID startNanos
+				if u(off) != id {
+					t.Fatalf("accepted a torn live record: id %d, field at %d = %d", id, off, u(off))
+				}
+			}
+			if g := u(24); g != 0 && g != id {
+				t.Fatalf("accepted a torn live record: id %d, goid %d", id, g)
+			}
+			if n := u(64); n != id%nameMax || strings.Count(string(buf[88:88+n]), "x") != int(n) {
+				t.Fatalf("accepted a torn live record: id %d, name %q", id, buf[88:88+n])
+			}
+		}
+	}
+	if live < 1000 || free < 100 {
+		t.Fatalf("too few records seen: %d live, %d free (%d skipped)", live, free, skipped)
+	}
+	t.Logf("accepted %d live and %d free records, skipped %d", live, free, skipped)
+}

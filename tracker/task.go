@@ -44,10 +44,9 @@ type task struct {
 	goid    uint64 // goroutine running the task, set by it before it enters goidTab
 	fn      func(ctx context.Context) error
 	group   *groupCore
-	slot    uint32 // live slot, valid if tracked
-	presIdx int32  // preserved slot, -1 if none
-	goidPos int32  // goidTab index, or goidPosNone / goidPosOverflow
-	tracked bool
+	slot1   uint32   // live slot + 1; 0 if untracked (every live slot was taken)
+	presIdx int32    // preserved slot, -1 if none
+	goidPos int32    // goidTab index, or goidPosNone / goidPosOverflow
 	idBuf   [20]byte // text of id, the task.id label's value
 }
 
@@ -89,6 +88,11 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 		group:   g,
 		presIdx: -1,
 	}
+	var lr *taskRecord
+	if idx, ok := allocLive(); ok {
+		t.slot1 = idx + 1
+		lr = liveSlot(idx)
+	}
 	li := liveInfo{
 		id:         t.id,
 		parentID:   currentTaskID(ctx),
@@ -111,9 +115,8 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 	}
 	idStr := strconv.AppendUint(t.idBuf[:0], t.id, 10)
 	t.Context = pprof.WithLabels(ctx, pprof.Labels("task", name, "task.id", unsafe.String(&idStr[0], len(idStr))))
-	if idx, ok := allocLive(); ok {
-		t.slot, t.tracked = idx, true
-		writeLive(liveSlot(idx), &li, 1)
+	if lr != nil {
+		writeLive(lr, &li, 1)
 		atomic.AddUint64(&root.live.count, 1)
 	}
 	if g != nil {
@@ -126,8 +129,8 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 func (t *task) run() {
 	pprof.SetGoroutineLabels(t.Context) // t.Value defers to it for the labels key
 	goid := curGoid()
-	if t.tracked {
-		setLiveGoid(liveSlot(t.slot), goid)
+	if t.slot1 != 0 {
+		setLiveGoid(liveSlot(t.slot1-1), goid)
 		t.goid = goid
 		setGoroutineTask(t)
 	}
@@ -182,18 +185,18 @@ func (t *task) finishPanic(goid uint64, v any) {
 
 // record writes the termination record.
 func (t *task) record(ei *endInfo) {
-	if t.tracked {
-		recordEnd(liveSlot(t.slot), int64(t.presIdx), ei)
+	if t.slot1 != 0 {
+		recordEnd(liveSlot(t.slot1-1), int64(t.presIdx), ei)
 	}
 }
 
 // release frees the live slot and tells the group the task is done.
 func (t *task) release() {
-	if t.tracked {
+	if t.slot1 != 0 {
 		clearGoroutineTask(t)
-		clearLive(liveSlot(t.slot))
+		clearLive(liveSlot(t.slot1 - 1))
 		atomic.AddUint64(&root.live.count, ^uint64(0))
-		freeLive(t.slot)
+		freeLive(t.slot1 - 1)
 	}
 	if t.group != nil {
 		t.group.wg.Done()

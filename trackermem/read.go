@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
@@ -89,12 +90,36 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 	if root.RecentNanos > 0 {
 		t.Now = unixTime(root.RecentNanos)
 	}
+	t.Now = newestTime(t)
 	res := &Result{Tracker: t, Root: root, Problems: w.problems, Reads: w.r.reads, Bytes: w.r.bytes}
 	for pc := range w.pcs {
 		res.PCs = append(res.PCs, pc)
 	}
 	sort.Slice(res.PCs, func(i, j int) bool { return res.PCs[i] < res.PCs[j] })
 	return res, nil
+}
+
+// newestTime returns the latest of t.Now (the root's recentNanos, which the writer lets
+// lag behind its newest record by up to a millisecond) and the times of t's records,
+// ignoring record times more than a second past recentNanos (corrupt memory).
+func newestTime(t *model.Tracker) time.Time {
+	now := t.Now
+	limit := now.Add(time.Second)
+	later := func(x time.Time) {
+		if x.After(now) && (t.Now.IsZero() || !x.After(limit)) {
+			now = x
+		}
+	}
+	for i := range t.Live {
+		later(t.Live[i].Started)
+	}
+	for i := range t.Terminated {
+		later(t.Terminated[i].Ended)
+	}
+	for i := range t.Cancellations {
+		later(t.Cancellations[i].Time)
+	}
+	return now
 }
 
 func clampInt(a, b uint64) int {

@@ -286,3 +286,20 @@ func TestReadStoppedAndSkipLive(t *testing.T) {
 		t.Fatal("history-only read lost terminated or cancellation records")
 	}
 }
+
+// TestReadNowIsNewestRecord: the writer lets recentNanos lag behind its newest record
+// (by up to a millisecond), so Now is the newest of recentNanos and the record times —
+// but a record time more than a second past recentNanos (corrupt memory) is ignored.
+func TestReadNowIsNewestRecord(t *testing.T) {
+	l := V1Layout()
+	fx := richFixture()
+	fx.recent = t0 + 5 // the newest valid record ended at t0+10
+	fx.live[0].start = t0 + int64(2*time.Second)
+	res, err := Read(context.Background(), fx.build(&l), fixtureBase, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Tracker.Now, time.Unix(0, t0+10); !got.Equal(want) {
+		t.Errorf("Now = %v, want %v (the newest record's end)", got, want)
+	}
+}
