@@ -5,6 +5,7 @@ import (
 	"runtime/pprof"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Spawn+exit benchmarks: each op starts one empty task; every batch ops the benchmark
@@ -106,4 +107,53 @@ func BenchmarkRecordEnd(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		recordEnd(lr, -1, ei)
 	}
+}
+
+// BenchmarkSpawnRatio measures tracker.Go against go + pprof.Do paired: batches of
+// 1000 spawns of each alternate (in alternating order), so that both see the same
+// moment of a noisy machine, and it reports each one's ns per spawn and their ratio
+// ("tracker/pprofDo"); ns/op covers one spawn of each. GC cycles land in whichever
+// batch triggers them, so the tracker's larger allocations are partly charged to
+// pprof.Do (a few ns; the unpaired benchmarks above do not have this bias).
+func BenchmarkSpawnRatio(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	fn := func(context.Context) error { wg.Done(); return nil }
+	runPprof := func(n int) time.Duration {
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pprof.Do(ctx, pprof.Labels("task", "bench", "task.id", "12345"), func(context.Context) {})
+			}()
+		}
+		wg.Wait()
+		return time.Since(t0)
+	}
+	runTracker := func(n int) time.Duration {
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			Go(ctx, "bench", fn)
+		}
+		wg.Wait()
+		return time.Since(t0)
+	}
+	var tp, tt time.Duration
+	for done, round := 0, 0; done < b.N; round++ {
+		n := min(batch, b.N-done)
+		if round%2 == 0 {
+			tp += runPprof(n)
+			tt += runTracker(n)
+		} else {
+			tt += runTracker(n)
+			tp += runPprof(n)
+		}
+		done += n
+	}
+	b.ReportMetric(float64(tp.Nanoseconds())/float64(b.N), "pprofDo-ns/spawn")
+	b.ReportMetric(float64(tt.Nanoseconds())/float64(b.N), "tracker-ns/spawn")
+	b.ReportMetric(float64(tt)/float64(tp), "tracker/pprofDo")
 }
