@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -10,13 +11,36 @@ import (
 )
 
 // The helpers below read the tracker the way LAYOUT.md tells an external reader to,
-// from inside the process. They are used after the writers of interest have finished
-// (the seqlock makes concurrent in-process reads a data race for the race detector;
-// torn-read behaviour is tested separately through /proc/self/mem).
+// from inside the process. Records are copied through /proc/self/mem, as a debugger
+// reads them: a seqlock reader racing a writer is a data race for the race detector
+// when it copies in Go, and tasks of earlier tests may still be ending while a test
+// reads. Where /proc/self/mem cannot be opened, records are copied directly (then the
+// helpers are only safe once every writer has finished).
 
-func stable(seq *uint64) bool {
-	s := atomic.LoadUint64(seq)
-	return s != 0 && s&1 == 0
+var selfMem, _ = os.Open("/proc/self/mem")
+
+// snapshot copies the record at p (which begins with its seq word) into out under the
+// seqlock rule: seq read before and after the copy, equal, even and non-zero.
+func snapshot[T any](p *T, out *T) bool {
+	size := unsafe.Sizeof(*p)
+	if selfMem == nil {
+		s := atomic.LoadUint64((*uint64)(unsafe.Pointer(p)))
+		*out = *p
+		return s != 0 && s&1 == 0
+	}
+	at := int64(uintptr(unsafe.Pointer(p)))
+	var seq [2]uint64
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(out)), size)
+	if _, err := selfMem.ReadAt(unsafe.Slice((*byte)(unsafe.Pointer(&seq[0])), 8), at); err != nil {
+		panic(err)
+	}
+	if _, err := selfMem.ReadAt(buf, at); err != nil {
+		panic(err)
+	}
+	if _, err := selfMem.ReadAt(unsafe.Slice((*byte)(unsafe.Pointer(&seq[1])), 8), at); err != nil {
+		panic(err)
+	}
+	return seq[0] == seq[1] && seq[0] != 0 && seq[0]&1 == 0
 }
 
 func liveTasks() []taskRecord {
@@ -25,9 +49,9 @@ func liveTasks() []taskRecord {
 	for c := uint64(0); c < n; c++ {
 		ch := (*liveChunk)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&root.live.chunks[c]))))
 		for i := range ch.recs {
-			r := &ch.recs[i]
-			if stable(&r.seq) && atomic.LoadUint64(&r.id) != 0 {
-				out = append(out, *r)
+			var r taskRecord
+			if snapshot(&ch.recs[i], &r) && r.id != 0 {
+				out = append(out, r)
 			}
 		}
 	}
@@ -50,9 +74,9 @@ func endedNewestFirst() []endRecord {
 	w := atomic.LoadUint64(&r.writeIndex)
 	var out []endRecord
 	for i := w; i >= 1 && i+r.capacity > w; i-- {
-		e := &recs[(i-1)%r.capacity]
-		if stable(&e.seq) && atomic.LoadUint64(&e.index) == i {
-			out = append(out, *e)
+		var e endRecord
+		if snapshot(&recs[(i-1)%r.capacity], &e) && e.index == i {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -62,9 +86,9 @@ func preservedRecs() []endRecord {
 	var out []endRecord
 	k := atomic.LoadUint64(&root.preserved.reserved)
 	for i := uint64(0); i < k; i++ {
-		e := presSlot(int64(i))
-		if stable(&e.seq) && atomic.LoadUint64(&e.index) == i+1 {
-			out = append(out, *e)
+		var e endRecord
+		if snapshot(presSlot(int64(i)), &e) && e.index == i+1 {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -76,9 +100,9 @@ func cancelsNewestFirst() []cancelRecord {
 	w := atomic.LoadUint64(&r.writeIndex)
 	var out []cancelRecord
 	for i := w; i >= 1 && i+r.capacity > w; i-- {
-		c := &recs[(i-1)%r.capacity]
-		if stable(&c.seq) && atomic.LoadUint64(&c.index) == i {
-			out = append(out, *c)
+		var c cancelRecord
+		if snapshot(&recs[(i-1)%r.capacity], &c) && c.index == i {
+			out = append(out, c)
 		}
 	}
 	return out
