@@ -87,8 +87,7 @@ func (c *clockState) now() int64 {
 	if s := c.tscSeq.Load(); s&1 == 0 && s != 0 {
 		d := rdtsc() - c.tscAt.Load() // a TSC behind the anchor wraps to a huge d
 		if d < c.tscLimit.Load() {
-			hi, lo := bits.Mul64(d, c.tscMult.Load())
-			n := c.tscNanos.Load() + int64(hi<<32|lo>>32)
+			n := c.tscNanos.Load() + ticksToNanos(d, c.tscMult.Load())
 			if c.tscSeq.Load() == s {
 				return n
 			}
@@ -167,8 +166,7 @@ func (c *clockState) calibrateTSC(tsc uint64, mono, off int64) {
 	}
 	var lag int64
 	if c.calibrated {
-		hi, lo := bits.Mul64(tsc-c.tscAt.Load(), c.tscMult.Load())
-		publishedMono := c.tscNanos.Load() - c.anchorOff + int64(hi<<32|lo>>32)
+		publishedMono := c.tscNanos.Load() - c.anchorOff + ticksToNanos(tsc-c.tscAt.Load(), c.tscMult.Load())
 		diff := publishedMono - mono
 		if diff > tscAllowed(dm) || -diff > tscAllowed(dm) {
 			c.disableTSC()
@@ -176,7 +174,7 @@ func (c *clockState) calibrateTSC(tsc uint64, mono, off int64) {
 		}
 		lag = min(max(diff, 0), c.interval/2)
 	}
-	mult, _ := bits.Div64(uint64(dm)>>32, uint64(dm)<<32, dt) // dm<<32 / dt, dm>>32 < dt
+	mult := fixedRatio(uint64(dm), dt)
 	slewed := mult - uint64(float64(mult)*float64(lag)/float64(c.interval))
 	s := c.tscSeq.Load()
 	c.tscSeq.Store(s | 1)
@@ -184,10 +182,22 @@ func (c *clockState) calibrateTSC(tsc uint64, mono, off int64) {
 	c.tscNanos.Store(off + mono + lag)
 	c.tscMult.Store(slewed)
 	// Used for one interval; then now falls to monoNanos, which resyncs.
-	limit, _ := bits.Div64(uint64(c.interval)>>32, uint64(c.interval)<<32, mult)
+	limit := fixedRatio(uint64(c.interval), mult)
 	c.tscLimit.Store(limit)
 	c.tscSeq.Store((s | 1) + 1)
 	c.prevTSC, c.prevMono, c.anchorOff, c.calibrated = tsc, mono, off, true
+}
+
+// ticksToNanos scales a tick count by mult, nanoseconds per tick in 32.32 fixed point.
+func ticksToNanos(ticks, mult uint64) int64 {
+	hi, lo := bits.Mul64(ticks, mult)
+	return int64(hi<<32 | lo>>32)
+}
+
+// fixedRatio returns a<<32 / b: a/b in 32.32 fixed point. The caller ensures a>>32 < b.
+func fixedRatio(a, b uint64) uint64 {
+	q, _ := bits.Div64(a>>32, a<<32, b)
+	return q
 }
 
 // tscAllowed is the largest disagreement tolerated after an interval of dm nanoseconds.

@@ -1,6 +1,8 @@
 package tracker
 
 import (
+	"encoding/binary"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -28,19 +30,30 @@ func snapshot[T any](p *T, out *T) bool {
 		*out = *p
 		return s != 0 && s&1 == 0
 	}
-	at := int64(uintptr(unsafe.Pointer(p)))
-	var seq [2]uint64
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(out)), size)
-	if _, err := selfMem.ReadAt(unsafe.Slice((*byte)(unsafe.Pointer(&seq[0])), 8), at); err != nil {
+	ok, err := readSeqlocked(selfMem, int64(uintptr(unsafe.Pointer(p))), unsafe.Slice((*byte)(unsafe.Pointer(out)), size))
+	if err != nil {
 		panic(err)
 	}
-	if _, err := selfMem.ReadAt(buf, at); err != nil {
-		panic(err)
+	return ok
+}
+
+// readSeqlocked reads len(buf) bytes at address at through mem (/proc/self/mem) as
+// LAYOUT.md tells a reader to: seq, the record, seq again, as separate reads (a bulk copy
+// may load its bytes in any order, so seq inside it proves nothing). ok reports whether
+// the seqlock rule accepts the copy: both seq reads equal, even and non-zero.
+func readSeqlocked(mem *os.File, at int64, buf []byte) (ok bool, err error) {
+	var seq [2][8]byte
+	if _, err := mem.ReadAt(seq[0][:], at); err != nil {
+		return false, fmt.Errorf("read seq at %#x: %w", at, err)
 	}
-	if _, err := selfMem.ReadAt(unsafe.Slice((*byte)(unsafe.Pointer(&seq[1])), 8), at); err != nil {
-		panic(err)
+	if _, err := mem.ReadAt(buf, at); err != nil {
+		return false, fmt.Errorf("read record at %#x: %w", at, err)
 	}
-	return seq[0] == seq[1] && seq[0] != 0 && seq[0]&1 == 0
+	if _, err := mem.ReadAt(seq[1][:], at); err != nil {
+		return false, fmt.Errorf("read seq at %#x: %w", at, err)
+	}
+	s1, s2 := binary.LittleEndian.Uint64(seq[0][:]), binary.LittleEndian.Uint64(seq[1][:])
+	return s1 == s2 && s1 != 0 && s1&1 == 0, nil
 }
 
 func liveTasks() []taskRecord {
