@@ -12,6 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-9}
+if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+	echo "usage: [BASE=<git rev>] bench/spawn.sh [ROUNDS]  (ROUNDS: a positive integer, not '$ROUNDS')" >&2
+	exit 2
+fi
+if [ -n "${BASE:-}" ] && ! git rev-parse --verify --quiet "$BASE^{commit}" >/dev/null; then
+	echo "bench/spawn.sh: BASE=$BASE is not a commit of this repository" >&2
+	exit 2
+fi
 OUT=bench/out
 mkdir -p "$OUT"
 go test -c -o "$OUT/tracker-now.test" ./tracker
