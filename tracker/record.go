@@ -200,16 +200,26 @@ type endInfo struct {
 	goid     uint64
 }
 
+// claimRecord begins the seqlocked write of a ring (or preserved) record as write index
+// w and stores w in its index. ok is false, and the record left untouched, when a writer
+// that claimed the slot a whole ring later got there first: the older record is already
+// evicted and must not overwrite the newer one.
+func claimRecord(seq, index *uint64, w uint64) (s uint64, ok bool) {
+	s = seqBegin(seq)
+	if *index > w {
+		seqEnd(seq, s)
+		return 0, false
+	}
+	*index = w
+	return s, true
+}
+
 // fillEnd writes an end record from the live record lr (read by its only writer).
 func fillEnd(e *endRecord, index uint64, lr *taskRecord, ei *endInfo) {
-	s := seqBegin(&e.seq)
-	if e.index > index {
-		// A writer that claimed this slot a whole ring later got here first: the
-		// older record is already evicted; do not overwrite the newer one.
-		seqEnd(&e.seq, s)
+	s, ok := claimRecord(&e.seq, &e.index, index)
+	if !ok {
 		return
 	}
-	e.index = index
 	e.id = lr.id
 	e.parentID = lr.parentID
 	e.goid = ei.goid
@@ -265,12 +275,10 @@ func recordCancel(ci *cancelInfo) {
 	w := atomic.AddUint64(&ring.writeIndex, 1)
 	recs := unsafe.Slice(ring.recs, ring.capacity)
 	c := &recs[(w-1)%ring.capacity]
-	s := seqBegin(&c.seq)
-	if c.index > w { // overtaken by a writer a whole ring later: keep the newer record
-		seqEnd(&c.seq, s)
+	s, ok := claimRecord(&c.seq, &c.index, w)
+	if !ok {
 		return
 	}
-	c.index = w
 	c.ctxID = ci.ctxID
 	c.parentCtxID = ci.parentCtxID
 	c.how = ci.how
