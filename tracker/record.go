@@ -18,6 +18,7 @@ func init() {
 	}
 	root.goidOffset = findGoidOffset()
 	calibrateFP()
+	labelsOff = initLabels()
 	touch(now)
 }
 

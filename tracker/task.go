@@ -38,7 +38,7 @@ type groupCore struct {
 // task is one tracked task; it is also the context handed to fn. What only the live
 // record needs (parent, group and context ids, start time, names) is not kept here.
 type task struct {
-	context.Context // parent context plus the task's pprof labels
+	context.Context // the parent context (plus the task's pprof labels without directLabels)
 
 	id      uint64
 	goid    uint64 // goroutine running the task, set by it before it enters goidTab
@@ -48,12 +48,17 @@ type task struct {
 	presIdx int32    // preserved slot, -1 if none
 	goidPos int32    // goidTab index, or goidPosNone / goidPosOverflow
 	idBuf   [20]byte // text of id, the task.id label's value
+	labels  labelSet // with directLabels, the task's pprof label map
+	own     [2]label // the task's own labels; labels.list unless the parent had labels
 }
 
 // Value returns the task itself for the package's key and defers to the parent otherwise.
 func (t *task) Value(key any) any {
 	if _, ok := key.(taskKey); ok {
 		return t
+	}
+	if t.labels.list != nil && key == pprofLabelKey {
+		return labelMapAny(&t.labels)
 	}
 	return t.Context.Value(key)
 }
@@ -114,7 +119,13 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 		t.presIdx = int32(reservePreserved())
 	}
 	idStr := strconv.AppendUint(t.idBuf[:0], t.id, 10)
-	t.Context = pprof.WithLabels(ctx, pprof.Labels("task", name, "task.id", unsafe.String(&idStr[0], len(idStr))))
+	idText := unsafe.String(&idStr[0], len(idStr))
+	if directLabels {
+		t.Context = ctx
+		t.labels.list = taskLabels(&t.own, parentLabels(ctx), name, idText)
+	} else {
+		t.Context = pprof.WithLabels(ctx, pprof.Labels("task", name, "task.id", idText))
+	}
 	if lr != nil {
 		writeLive(lr, &li, 1)
 		atomic.AddUint64(&root.live.count, 1)
@@ -127,7 +138,7 @@ func start(ctx context.Context, name string, fn func(ctx context.Context) error,
 
 // run is the body of the task's goroutine.
 func (t *task) run() {
-	pprof.SetGoroutineLabels(t.Context) // t.Value defers to it for the labels key
+	pprof.SetGoroutineLabels(t)
 	goid := curGoid()
 	if t.slot1 != 0 {
 		setLiveGoid(liveSlot(t.slot1-1), goid)
