@@ -172,7 +172,8 @@ func (m targetMemory) ReadMemory(p []byte, addr uint64) error {
 }
 
 // symbolizeTracker resolves every PC of the records, each distinct one
-// once, expanding inlined calls into frames of their own.
+// once, expanding inlined calls into frames of their own and hiding
+// compiler-generated wrappers, as the runtime's tracebacks do.
 func (s *Session) symbolizeTracker(res *trackermem.Result) {
 	frames := make(map[uint64][]model.Frame, len(res.PCs))
 	for _, pc := range res.PCs {
@@ -190,7 +191,7 @@ func (s *Session) symbolizeTracker(res *trackermem.Result) {
 				perPC[i] = []model.Frame{f}
 			}
 		}
-		return joinExpanded(perPC)
+		return hideWrappers(joinExpanded(perPC))
 	}
 	tr := res.Tracker
 	for i := range tr.Live {
@@ -201,8 +202,26 @@ func (s *Session) symbolizeTracker(res *trackermem.Result) {
 		tr.Terminated[i].PanicStack = expand(tr.Terminated[i].PanicStack)
 	}
 	for i := range tr.Cancellations {
-		tr.Cancellations[i].Stack = expand(tr.Cancellations[i].Stack)
+		tr.Cancellations[i].Stack = skipCancelPlumbing(expand(tr.Cancellations[i].Stack))
 	}
+}
+
+// cancelPlumbing prefixes the functions a canceller stack starts with before the
+// caller of the CancelFunc: methods of the tracker's context type and their "-fm"
+// wrappers (tracker/LAYOUT.md, cancel records).
+const cancelPlumbing = trackerPkg + ".(*trackedCtx)."
+
+// skipCancelPlumbing drops the leading cancelPlumbing frames of a canceller stack
+// (all of it only if nothing else is left, so a damaged record still shows something).
+func skipCancelPlumbing(fs []model.Frame) []model.Frame {
+	i := 0
+	for i < len(fs) && strings.HasPrefix(fs[i].Function, cancelPlumbing) {
+		i++
+	}
+	if i == len(fs) {
+		return fs
+	}
+	return fs[i:]
 }
 
 // learnTracker finds the tracker's root variable and learns the layout of

@@ -3,7 +3,6 @@ package tracker
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -82,8 +81,13 @@ func newTracked(parent context.Context, hasDeadline bool, d time.Time) *trackedC
 		inner, c.timerCancel = context.WithDeadline(inner, d)
 	}
 	c.Context = inner
-	if parent.Done() != nil || hasDeadline {
-		c.stop = context.AfterFunc(inner, c.onDone)
+	switch {
+	case hasDeadline:
+		c.stop = context.AfterFunc(inner, c.onDone) // the parent or the deadline
+	case parent.Done() != nil:
+		// Only the parent can cancel c without c.cancel: watch it, not inner, which
+		// spares inner a children map of its own.
+		c.stop = context.AfterFunc(parent, c.onDone)
 	}
 	return c
 }
@@ -93,7 +97,12 @@ func (c *trackedCtx) cancel() { c.cancelWithCause(nil) }
 func (c *trackedCtx) cancelCause(cause error) { c.cancelWithCause(cause) }
 
 // cancelWithCause records the cancel (if it is the one that cancels) and cancels.
-// Its callers are exactly one frame deep so the recorded stack starts at the user's call.
+// The recorded stack starts at its caller, that is with the CancelFunc's plumbing
+// (methods of trackedCtx and their compiler-made "-fm" wrappers, physical or inlined):
+// readers skip those leading frames (LAYOUT.md, cancel records), which is exact whatever
+// the compiler inlined, where a fixed skip count here would not be.
+//
+//go:noinline
 func (c *trackedCtx) cancelWithCause(cause error) {
 	if c.Context.Err() == nil && c.recorded.CompareAndSwap(false, true) {
 		if c.stop != nil {
@@ -104,7 +113,7 @@ func (c *trackedCtx) cancelWithCause(cause error) {
 			text = cause.Error()
 		}
 		var pcs [stackMax]uintptr
-		n := runtime.Callers(3, pcs[:])
+		n := captureStack(0, pcs[:])
 		goid := curGoidSlow()
 		recordCancel(&cancelInfo{
 			ctxID:       c.id,
@@ -132,8 +141,14 @@ func (c *trackedCtx) onDone() {
 	if c.timerCancel != nil && c.parent.Err() == nil && errors.Is(c.Context.Err(), context.DeadlineExceeded) {
 		how = howDeadline
 	}
+	// Without a deadline onDone watches the parent, and may run before the parent's
+	// cancellation has reached inner: the parent's cause is the one inner gets.
+	causeOf := c.Context
+	if how == howParent {
+		causeOf = c.parent
+	}
 	text := ""
-	if cause := context.Cause(c.Context); cause != nil {
+	if cause := context.Cause(causeOf); cause != nil {
 		text = cause.Error()
 	}
 	recordCancel(&cancelInfo{

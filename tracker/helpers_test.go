@@ -168,6 +168,18 @@ func (c *cancelRecord) causeStr() string {
 }
 
 // symbolize turns recorded PCs into function names, as a debugger would.
+// cancellerFuncs symbolizes a cancel record's stack as dlv-tasks shows it: without the
+// leading CancelFunc plumbing (methods of trackedCtx and their -fm wrappers; LAYOUT.md).
+func cancellerFuncs(c *cancelRecord) []string {
+	funcs := symbolize(c.pcs[:c.npcs])
+	for i, f := range funcs {
+		if !strings.Contains(f, "tracker.(*trackedCtx).") {
+			return funcs[i:]
+		}
+	}
+	return funcs
+}
+
 func symbolize(pcs []uint64) []string {
 	up := make([]uintptr, len(pcs))
 	for i, pc := range pcs {

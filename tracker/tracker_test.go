@@ -345,8 +345,8 @@ func TestPersistentGroup(t *testing.T) {
 		t.Fatalf("Shutdown returned before tasks ended: stopped %d", stopped.Load())
 	}
 	c := waitCancel(t, currentCtxID(g.core.ctx))
-	if c.how != howExplicit || c.causeStr() != errShutdown.Error() || !containsFunc(symbolize(c.pcs[:c.npcs]), ".TestPersistentGroup") {
-		t.Errorf("shutdown cancel how=%d cause=%q stack=%v", c.how, c.causeStr(), symbolize(c.pcs[:c.npcs]))
+	if c.how != howExplicit || c.causeStr() != errShutdown.Error() || !containsFunc(cancellerFuncs(&c), ".TestPersistentGroup") {
+		t.Errorf("shutdown cancel how=%d cause=%q stack=%v", c.how, c.causeStr(), cancellerFuncs(&c))
 	}
 }
 
@@ -355,13 +355,51 @@ func cancelFromHere(cancel context.CancelCauseFunc) {
 	cancel(errors.New("operator requested stop"))
 }
 
+//go:noinline
+func cancelPlainFromHere(cancel context.CancelFunc) { cancel() }
+
+// TestCancellerStackEveryCancelFunc checks, for each kind of CancelFunc, that the
+// canceller stack (as readers show it: without the CancelFunc plumbing) starts in the
+// function that called cancel, called both from a separate function and directly.
+func TestCancellerStackEveryCancelFunc(t *testing.T) {
+	makers := map[string]func() (context.Context, context.CancelFunc){
+		"WithCancel": func() (context.Context, context.CancelFunc) { return WithCancel(context.Background()) },
+		"WithCancelCause": func() (context.Context, context.CancelFunc) {
+			ctx, cancel := WithCancelCause(context.Background())
+			return ctx, func() { cancel(nil) }
+		},
+		"WithTimeout": func() (context.Context, context.CancelFunc) {
+			return WithTimeout(context.Background(), time.Hour)
+		},
+		"WithDeadline": func() (context.Context, context.CancelFunc) {
+			return WithDeadline(context.Background(), time.Now().Add(time.Hour))
+		},
+	}
+	for name, mk := range makers {
+		ctx, cancel := mk()
+		cancelPlainFromHere(cancel)
+		c := waitCancel(t, currentCtxID(ctx))
+		funcs := cancellerFuncs(&c)
+		// WithCancelCause's cancel is wrapped by the maker's closure above.
+		if want := ".cancelPlainFromHere"; !strings.HasSuffix(funcs[0], want) && !(name == "WithCancelCause" && strings.HasSuffix(funcs[1], want)) {
+			t.Errorf("%s: canceller stack %v, want it to start at cancelPlainFromHere (raw: %v)", name, funcs, symbolize(c.pcs[:c.npcs]))
+		}
+	}
+	ctx, cancel := WithCancel(context.Background())
+	cancel()
+	c := waitCancel(t, currentCtxID(ctx))
+	if funcs := cancellerFuncs(&c); !strings.HasSuffix(funcs[0], ".TestCancellerStackEveryCancelFunc") {
+		t.Errorf("canceller stack %v, want it to start at the test", funcs)
+	}
+}
+
 func TestCancellerStackAndCause(t *testing.T) {
 	ctx, cancel := WithCancelCause(context.Background())
 	id := currentCtxID(ctx)
 	cancelFromHere(cancel)
 	cancel(errors.New("second cancel is not recorded"))
 	c := waitCancel(t, id)
-	funcs := symbolize(c.pcs[:c.npcs])
+	funcs := cancellerFuncs(&c)
 	if !strings.HasSuffix(funcs[0], ".cancelFromHere") {
 		t.Errorf("canceller stack starts at %s, want cancelFromHere: %v", funcs[0], funcs)
 	}
@@ -418,6 +456,38 @@ func TestCancellationChain(t *testing.T) {
 	e := waitEnded(t, canceller)
 	if e.goid != rc.goid {
 		t.Errorf("canceller task goid %d, cancel record goid %d", e.goid, rc.goid)
+	}
+}
+
+// TestParentCauseInChildRecords cancels parents with a cause a hundred times: each child
+// without a deadline (watched through its parent) and with one (watched through itself)
+// records how=parent, its parent's id and the parent's cause. (The child without a
+// deadline is recorded from its parent's AfterFunc, which may run before the
+// parent's cancellation reaches the child itself; that interleaving is rare and this
+// test does not force it: it pins the recorded values.)
+func TestParentCauseInChildRecords(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		parent, cancel := WithCancelCause(context.Background())
+		std, stdCancel := context.WithCancel(parent) // a standard layer in between
+		plain, cancelPlain := WithCancel(std)
+		timed, cancelTimed := WithTimeout(parent, time.Hour)
+		cause := fmt.Sprintf("stop %d", i)
+		cancel(errors.New(cause))
+		for _, c := range []struct {
+			name     string
+			ctx      context.Context
+			parentID uint64
+		}{{"plain", plain, currentCtxID(parent)}, {"timed", timed, currentCtxID(parent)}} {
+			<-c.ctx.Done()
+			r := waitCancel(t, currentCtxID(c.ctx))
+			if r.how != howParent || r.parentCtxID != c.parentID || r.causeStr() != cause || r.npcs != 0 {
+				t.Fatalf("round %d, %s: how=%d parent=%d cause=%q npcs=%d, want parent %d cause %q",
+					i, c.name, r.how, r.parentCtxID, r.causeStr(), r.npcs, c.parentID, cause)
+			}
+		}
+		cancelPlain()
+		cancelTimed()
+		stdCancel()
 	}
 }
 
