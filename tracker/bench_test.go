@@ -159,3 +159,53 @@ func BenchmarkSpawnRatio(b *testing.B) {
 	b.ReportMetric(float64(tt.Nanoseconds())/float64(b.N), "tracker-ns/spawn")
 	b.ReportMetric(float64(tt)/float64(tp), "tracker/pprofDo")
 }
+
+// Parallel spawn benchmarks: with b.RunParallel every P runs a spawner (each waiting
+// for its own batches), so ns/op is the inverse of the whole program's spawn
+// throughput: with -cpu 1,2 they show how that throughput scales to two cores.
+func BenchmarkSpawnParallelGoPprofDo(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	b.RunParallel(func(pb *testing.PB) {
+		var wg sync.WaitGroup
+		for i := 0; pb.Next(); i++ {
+			spawnPprofDo(ctx, &wg)
+			if i%batch == batch-1 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+	})
+}
+
+func BenchmarkSpawnParallelTrackerGo(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	b.RunParallel(func(pb *testing.PB) {
+		var wg sync.WaitGroup
+		fn := func(context.Context) error { wg.Done(); return nil }
+		for i := 0; pb.Next(); i++ {
+			wg.Add(1)
+			Go(ctx, "bench", fn)
+			if i%batch == batch-1 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+	})
+}
+
+func BenchmarkSpawnParallelGo(b *testing.B) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var wg sync.WaitGroup
+		for i := 0; pb.Next(); i++ {
+			wg.Add(1)
+			go func() { wg.Done() }()
+			if i%batch == batch-1 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+	})
+}
