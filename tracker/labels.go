@@ -16,9 +16,9 @@ import (
 // runtime and the profiler read that map as the struct internal/runtime/pprof/label.Set:
 // one slice of {Key, Value string} pairs sorted by key. labelSet mirrors that layout.
 // initLabels learns the key and the map's type from a context pprof itself built,
-// checks the layout with reflect and round-trips a label through pprof.Label; only
-// when all of that holds are labels embedded (directLabels). On any other Go release
-// the tracker falls back to pprof.WithLabels, which is correct everywhere.
+// checks the layout with reflect and round-trips labels through pprof.Label, ForLabels
+// and WithLabels; only when all of that holds are labels embedded (directLabels). On a
+// Go release where any of it fails, tasks get their labels from pprof.WithLabels.
 
 // label mirrors internal/runtime/pprof/label.Label.
 type label struct {
@@ -50,6 +50,7 @@ type keySpy struct {
 	key, val any
 }
 
+// Value forwards to the wrapped context and remembers the key and the answer.
 func (s *keySpy) Value(key any) any {
 	s.key = key
 	s.val = s.Context.Value(key)
@@ -62,6 +63,7 @@ type labelsCtx struct {
 	set *labelSet
 }
 
+// Value answers the label key with c.set, as a task does.
 func (c *labelsCtx) Value(key any) any {
 	if key == pprofLabelKey {
 		return labelMapAny(c.set)
