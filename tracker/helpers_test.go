@@ -147,6 +147,19 @@ func waitEnded(t *testing.T, id uint64) endRecord {
 }
 
 // waitCancel polls for the cancel record of context id.
+// waitNoLiveTasks waits until every task started so far (by earlier tests too) has
+// ended, so that a test reading the rings sees only its own writes.
+func waitNoLiveTasks(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for atomic.LoadUint64(&root.live.count) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tasks still live", atomic.LoadUint64(&root.live.count))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func waitCancel(t *testing.T, ctxID uint64) cancelRecord {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

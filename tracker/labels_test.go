@@ -86,7 +86,13 @@ func TestLabelsInsideTask(t *testing.T) {
 			}
 			res := make(chan seen, 1)
 			release := make(chan struct{})
-			defer close(release)
+			var id uint64
+			defer func() { // the task ends before the next test
+				close(release)
+				if id != 0 {
+					waitEnded(t, id)
+				}
+			}()
 			Go(context.Background(), "inside", func(ctx context.Context) error {
 				var s seen
 				s.id = currentTaskID(ctx)
@@ -103,6 +109,7 @@ func TestLabelsInsideTask(t *testing.T) {
 				return nil
 			})
 			s := <-res
+			id = s.id
 			if got := tkLabelsEmbedded(t, s.id); got != embedded {
 				t.Fatalf("task %d: labels embedded = %v, want %v", s.id, got, embedded)
 			}

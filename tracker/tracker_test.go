@@ -198,6 +198,7 @@ func TestConcurrentSpawnEndCancel(t *testing.T) {
 }
 
 func TestRingWrapAndPreserved(t *testing.T) {
+	waitNoLiveTasks(t) // the ring must hold only this test's records
 	SetHistory(8)
 	defer SetHistory(defaultHistory)
 	var ids, preserved []uint64
@@ -524,7 +525,7 @@ func TestLabelsInGoroutineProfile(t *testing.T) {
 		return nil
 	})
 	id := <-idc
-	defer close(release)
+	defer func() { close(release); waitEnded(t, id) }() // ended before the next test
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		t.Fatalf("goroutine profile: %v", err)
