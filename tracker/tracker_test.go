@@ -75,8 +75,15 @@ func TestGoLiveAndTerminated(t *testing.T) {
 	if ce.parentID != parent || ce.nameStr() != "child-task" || pe.goid != goid {
 		t.Errorf("end records: child parent=%d name=%q; parent goid=%d", ce.parentID, ce.nameStr(), pe.goid)
 	}
-	if _, ok := liveByID(parent); ok {
-		t.Errorf("parent still live after it ended")
+	// The end record is written first and the live record cleared right after (readers
+	// take a task with both as ended): wait for the second step.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, ok := liveByID(parent); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("parent still live 5 s after its end record")
+		}
 	}
 	if r := atomic.LoadInt64(&root.recentNanos); r <= pe.endNanos-touchGrain || r > time.Now().UnixNano() {
 		t.Errorf("recentNanos %d more than %v older than the last end %d, or in the future", r, time.Duration(touchGrain), pe.endNanos)

@@ -79,10 +79,11 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 	if err := w.fatal(); err != nil {
 		return nil, err
 	}
+	terminated := mergeTerminated(ended, pres)
 	t := &model.Tracker{
 		Version:       int(root.Version),
-		Live:          live,
-		Terminated:    mergeTerminated(ended, pres),
+		Live:          dropEnded(live, terminated),
+		Terminated:    terminated,
 		Cancellations: cancels,
 		Skipped:       w.skipped,
 		Dropped:       clampInt(root.Live.Dropped, root.Preserved.Dropped),
@@ -415,6 +416,26 @@ func (w *walker) preserved(a PresArena) []model.Termination {
 		rec.Termination.Preserved = true
 		out = append(out, rec.Termination)
 	})
+	return out
+}
+
+// dropEnded removes from live the tasks that have a termination record. A task's end
+// record is written just before its live record is cleared, so a process stopped in
+// between holds both: the task has ended (its goroutine is leaving the wrapper).
+func dropEnded(live []model.Task, ended []model.Termination) []model.Task {
+	if len(live) == 0 || len(ended) == 0 {
+		return live
+	}
+	done := make(map[uint64]bool, len(ended))
+	for _, e := range ended {
+		done[e.Task.ID] = true
+	}
+	out := live[:0]
+	for _, tk := range live {
+		if !done[tk.ID] {
+			out = append(out, tk)
+		}
+	}
 	return out
 }
 

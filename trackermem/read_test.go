@@ -54,6 +54,29 @@ func richFixture() fixture {
 	return fx
 }
 
+// TestEndedTaskNotLive: a process stopped between a task's end record and the clearing
+// of its live record holds both; the task is shown ended only.
+func TestEndedTaskNotLive(t *testing.T) {
+	fx := fixture{recent: t0 + 10, lastTask: 40, endCap: 2, endWrite: 1,
+		ends: map[uint64]endSpec{0: endAtIndex(1, 22, 1, t0+1)}, cancels: map[uint64]cancelSpec{}}
+	fx.live = []taskSpec{
+		{seq: 2, id: 30, start: t0, name: "running"},
+		{seq: 2, id: 22, start: t0, goid: 7, name: "leaving"},
+	}
+	l := V1Layout()
+	res, err := Read(context.Background(), fx.build(&l), fixtureBase, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := res.Tracker
+	if len(tr.Live) != 1 || tr.Live[0].ID != 30 {
+		t.Errorf("live: %+v, want task 30 only", tr.Live)
+	}
+	if len(tr.Terminated) != 1 || tr.Terminated[0].Task.ID != 22 {
+		t.Errorf("terminated: %+v, want task 22", tr.Terminated)
+	}
+}
+
 func TestReadFixture(t *testing.T) {
 	l := V1Layout()
 	m := richFixture().build(&l)
