@@ -90,5 +90,8 @@ func newRootCommand() *cobra.Command {
 		},
 	})
 	root.AddCommand(newDemoCommand(&opts))
+	root.AddCommand(newVersionCommand())
+	root.Version = versionText()
+	root.SetVersionTemplate("{{.Version}}")
 	return root
 }
