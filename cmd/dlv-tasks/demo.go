@@ -1,41 +1,41 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/internal/demosrc"
 )
 
-const modulePath = "github.com/dlv-tasks/dlv-tasks"
 
 func newDemoCommand(opts *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Build and run the bundled demo program (testdata/demo) and open the prompt on it",
+		Short: "Build and run the bundled demo program and open the prompt on it (needs only Go)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			root, err := findRepoRoot()
-			if err != nil {
-				return err
-			}
 			dir, err := os.MkdirTemp("", "dlv-tasks-demo")
 			if err != nil {
 				return err
 			}
 			defer os.RemoveAll(dir)
+			// The demo's sources travel inside the binary, so an installed
+			// dlv-tasks runs it anywhere Go is installed.
+			src, err := demosrc.Extract(dir)
+			if err != nil {
+				return err
+			}
 			exe := filepath.Join(dir, "demo")
-			fmt.Fprintln(os.Stderr, "building testdata/demo …")
+			fmt.Fprintln(os.Stderr, "building the demo …")
 			// The tracker package is built without optimizations so that the
 			// demo's `cancel` works: Delve injects calls only into
 			// unoptimized functions.
-			if err := buildProgram(filepath.Join(root, "testdata", "demo"), exe, "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
+			if err := buildProgram(src, exe, "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
 				return err
 			}
 			s, err := dlvclient.Exec(exe, nil)
@@ -82,40 +82,6 @@ func runToReady(s *dlvclient.Session) error {
 		return err
 	}
 	return nil
-}
-
-// findRepoRoot walks up from the working directory to the dlv-tasks module
-// root, where the demo's source lives.
-func findRepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if isModuleRoot(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("demo: run it from a dlv-tasks checkout (no go.mod for %s above the working directory)", modulePath)
-		}
-		dir = parent
-	}
-}
-
-func isModuleRoot(gomod string) bool {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "module "+modulePath {
-			return true
-		}
-	}
-	return false
 }
 
 // buildProgram builds the Go program in dir (its own module) into exe.

@@ -1,0 +1,6 @@
+package demosrc
+
+import _ "embed"
+
+//go:embed demo.txtar
+var archive []byte
