@@ -24,12 +24,16 @@ import (
 // between resyncs it advances at the rate of the monotonic clock.
 
 // clockResync is how old the wall-clock offset and the TSC calibration may get before
-// nowNanos reads the wall clock again.
-const clockResync = time.Second
+// nowNanos reads the wall clock again. Durations the tracker keeps as
+// constants are plain int64 nanoseconds, not time.Duration: Delve names a
+// value after any constant of its named type, so a time.Duration constant
+// here would make every 1s duration of the user's program print as
+// tracker.clockResync.
+const clockResync = int64(time.Second)
 
 // tscFirstWindow is how long after init the TSC rate is first measured (the TSC path is
 // off until then).
-const tscFirstWindow = 20 * time.Millisecond
+const tscFirstWindow = int64(20 * time.Millisecond)
 
 // tscTolerance bounds the disagreement between the TSC's prediction and the monotonic
 // clock at a resync: a fixed part plus a part of the interval (NTP slews the monotonic
@@ -100,7 +104,7 @@ func (c *clockState) now() int64 {
 func (c *clockState) monoNanos() int64 {
 	mono := int64(time.Since(c.base))
 	since := mono - c.synced.Load()
-	if since < c.interval && (since < int64(tscFirstWindow) || c.tscSeq.Load() != 0 || !c.tscUsable.Load()) {
+	if since < c.interval && (since < tscFirstWindow || c.tscSeq.Load() != 0 || !c.tscUsable.Load()) {
 		return c.offset.Load() + mono
 	}
 	return c.resync()
@@ -156,7 +160,7 @@ func (c *clockState) sample() (now time.Time, tsc uint64) {
 // that the error is slewed away rather than stepped back or accumulated.
 func (c *clockState) calibrateTSC(tsc uint64, mono, off int64) {
 	dm := mono - c.prevMono
-	if dm < int64(tscFirstWindow) {
+	if dm < tscFirstWindow {
 		return // too short to measure a rate (a resync raced this one)
 	}
 	dt := tsc - c.prevTSC

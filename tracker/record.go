@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	initClock(&root.internal.clock, tscTrusted(), clockResync)
+	initClock(&root.internal.clock, tscTrusted(), time.Duration(clockResync))
 	now := nowNanos()
 	root.initNanos = now
 	root.ended = newEndRing(defaultHistory)

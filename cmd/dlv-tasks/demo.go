@@ -12,7 +12,6 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/internal/demosrc"
 )
 
-
 func newDemoCommand(opts *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
@@ -32,10 +31,11 @@ func newDemoCommand(opts *options) *cobra.Command {
 			}
 			exe := filepath.Join(dir, "demo")
 			fmt.Fprintln(os.Stderr, "building the demo …")
-			// The tracker package is built without optimizations so that the
-			// demo's `cancel` works: Delve injects calls only into
-			// unoptimized functions.
-			if err := buildProgram(src, exe, "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
+			// The demo's own packages are built without optimizations so
+			// that break, step and print behave as in a debug build, and so
+			// is the tracker, so that `cancel` works: Delve injects calls
+			// only into unoptimized functions.
+			if err := buildProgram(src, exe, "-gcflags=example.com/demo/...=-N -l", "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
 				return err
 			}
 			s, err := dlvclient.Exec(exe, nil)

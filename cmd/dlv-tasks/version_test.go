@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -35,31 +33,4 @@ func TestVersion(t *testing.T) {
 	ours, _ := strconv.Atoi(minor[1])
 	require.True(t, oldest <= ours && ours <= newest, "Go 1.%d outside the claimed 1.%d–1.%d", ours, oldest, newest)
 	require.Contains(t, res.stdout, "built with "+runtime.Version())
-}
-
-// TestDemoOutsideCheckout runs the demo from a directory that is no
-// dlv-tasks checkout, as an installed binary is run: its sources travel
-// inside the binary.
-func TestDemoOutsideCheckout(t *testing.T) {
-	dir := t.TempDir()
-	cmd := exec.Command(dlvTasks(t), "demo", "-c", "ps -user -group creation --json")
-	cmd.Dir = dir
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), stderr.String())
-	var groups []struct {
-		Key   string `json:"key"`
-		Count int    `json:"count"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &groups), stdout.String())
-	found := false
-	for _, g := range groups {
-		if strings.HasPrefix(g.Key, "main.reportScheduler ") {
-			found = g.Count >= 1
-		}
-	}
-	require.True(t, found, "no goroutines created by main.reportScheduler in %s", stdout.String())
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Empty(t, entries, "demo left files in the working directory")
 }
