@@ -12,21 +12,7 @@ import (
 )
 
 // State is where the target stopped after an execution command.
-type State struct {
-	// Exited is true when the target has exited; ExitStatus is its status.
-	Exited     bool
-	ExitStatus int
-	// GoroutineID is the selected goroutine (0 if none).
-	GoroutineID int64
-	// Location is the selected goroutine's (or thread's) current location.
-	Location model.Location
-	// Breakpoint names the breakpoint that was hit, if any.
-	Breakpoint string
-	// StepInterrupted is set when next, step or stepout stopped early at a
-	// breakpoint hit by another goroutine; the step was then cancelled, as
-	// Delve's terminal does when told to stop.
-	StepInterrupted bool
-}
+type State = model.StopState
 
 func convertState(st *api.DebuggerState) State {
 	out := State{Exited: st.Exited, ExitStatus: st.ExitStatus}
@@ -171,13 +157,7 @@ func (s *Session) State() (State, error) {
 }
 
 // Breakpoint is a breakpoint set in the target.
-type Breakpoint struct {
-	ID       int
-	Name     string
-	Location model.Location
-	Cond     string
-	HitCount uint64
-}
+type Breakpoint = model.Breakpoint
 
 func convertBreakpoint(bp *api.Breakpoint) Breakpoint {
 	b := Breakpoint{ID: bp.ID, Name: bp.Name, Cond: bp.Cond, Location: model.Location{Function: bp.FunctionName, File: bp.File, Line: bp.Line, PC: bp.Addr}}

@@ -31,14 +31,14 @@ const (
 
 // ErrExited is returned by commands that need a running target after the
 // target has exited.
-var ErrExited = errors.New("the target has exited")
+var ErrExited = model.ErrExited
 
 // ErrCallInterrupted is returned by Call when the injected call stopped at a
 // breakpoint before returning; it completes when the target continues.
 var ErrCallInterrupted = errors.New("the call stopped at breakpoint")
 
 // ErrNotLive is returned by commands that need a live target on a core dump.
-var ErrNotLive = errors.New("not possible on a core dump: nothing can run")
+var ErrNotLive = model.ErrNotLive
 
 // handshakeTimeout bounds how long Connect waits for a server to answer.
 const handshakeTimeout = 10 * time.Second

@@ -10,10 +10,10 @@ import (
 )
 
 // DefaultStackDepth is how many frames Stack reads unless asked otherwise.
-const DefaultStackDepth = 64
+const DefaultStackDepth = model.DefaultStackDepth
 
 // ErrUnknownGoroutine is returned for a goroutine id the target does not have.
-var ErrUnknownGoroutine = fmt.Errorf("unknown goroutine")
+var ErrUnknownGoroutine = model.ErrUnknownGoroutine
 
 // Stack returns the stack of goroutine id, innermost frame first.
 func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
