@@ -58,7 +58,7 @@ func (t *Terminal) whereTerminatedCommand() *command {
 		names:   []string{"where-terminated", "wt"},
 		usage:   "where-terminated [-json] t:N|GOROUTINE",
 		minArgs: 1, maxArgs: 1, missing: "task id",
-		summary: "Show how a terminated task ended, with its creation and cancellation chains.",
+		summary: "Show how a terminated task ended: outcome, stacks and chains.",
 		help: "Show how a terminated task ended, in full: outcome, error or panic value, panic\n" +
 			"stack, creation stack, creation chain (parent tasks, live or ended) and, if its\n" +
 			"context was cancelled, the cancellation chain. ID is t:N or the goroutine that ran it.",
