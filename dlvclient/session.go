@@ -75,9 +75,6 @@ type Session struct {
 	trk        trackerState // the tracker's layout, and its records until the target runs
 }
 
-// Target describes the debugged program.
-func (s *Session) Target() model.Target { return s.target }
-
 // HaltedOnConnect reports that connect found the target running and halted
 // it; Close resumes it.
 func (s *Session) HaltedOnConnect() bool { return s.resumeOnClose }

@@ -57,19 +57,6 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 	return out, true, nil
 }
 
-// Symbolize resolves program counters to frames, one Delve lookup per
-// distinct pc; return addresses (as recorded by runtime.Callers) are moved
-// back into their call instruction. Inlined calls at a pc become frames of
-// their own (from the executable's DWARF, when dlv-tasks can read it), so a
-// stack may have more frames than pcs.
-func (s *Session) Symbolize(pcs []uint64, returnAddresses bool) []model.Frame {
-	frames := make([][]model.Frame, len(pcs))
-	for i, pc := range pcs {
-		frames[i] = s.symbolizeFrames(pc, returnAddresses)
-	}
-	return joinExpanded(frames)
-}
-
 // joinExpanded concatenates the frames of consecutive pcs of one stack.
 // runtime.Callers already reports an outer inlined level as a pc of its own
 // (the inline mark), which symbolizes to exactly the call-site frame an

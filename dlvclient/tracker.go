@@ -15,7 +15,7 @@ import (
 
 // trackerPkg is the import path of the tracker package; its root variable
 // is the one entry point of its memory (tracker/LAYOUT.md).
-const trackerPkg = "github.com/dlv-tasks/dlv-tasks/tracker"
+const trackerPkg = model.TrackerPackage
 
 // trackerState is what a session knows about the target's tracker: the
 // layout and root address (learned once) and the last read (until the

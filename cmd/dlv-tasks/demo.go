@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 const modulePath = "github.com/dlv-tasks/dlv-tasks"
@@ -35,7 +36,7 @@ func newDemoCommand(opts *options) *cobra.Command {
 			// The tracker package is built without optimizations so that the
 			// demo's `cancel` works: Delve injects calls only into
 			// unoptimized functions.
-			if err := buildProgram(filepath.Join(root, "testdata", "demo"), exe, "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
+			if err := buildProgram(filepath.Join(root, "testdata", "demo"), exe, "-gcflags="+model.TrackerPackage+"=-N -l"); err != nil {
 				return err
 			}
 			s, err := dlvclient.Exec(exe, nil)
