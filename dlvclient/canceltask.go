@@ -47,17 +47,7 @@ var ErrOptimizedTracker = errors.New("the target's tracker package is compiled w
 // callRetryable tells call failures that another goroutine or stop may not
 // have: the goroutine is not running on a thread, or not at a safe point.
 func callRetryable(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{
-		"no goroutine selected", "selected goroutine not running", "goroutine not running",
-		"call not at safe point", "call from within the Go runtime", "call from unknown function",
-		"executing on Go runtime stack", "not enough stack space", "could not find goroutine",
-	} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
+	return isDelveError(err, errDelveCallNotHere)
 }
 
 // CancelTask cancels the context of the live tracker task taskID by calling
@@ -131,7 +121,7 @@ func explainCallError(taskID uint64, err error) error {
 	if errors.Is(err, ErrCallInterrupted) {
 		return fmt.Errorf("cancel task %d: %w; the cancellation is under way (a break-cancel breakpoint on this context?): continue to let it finish (the target stops again where the call was made)", taskID, err)
 	}
-	if strings.Contains(err.Error(), "can not call optimized function") {
+	if isDelveError(err, errDelveOptimizedCall) {
 		return fmt.Errorf("cancel task %d: %w (%v)", taskID, ErrOptimizedTracker, err)
 	}
 	if callRetryable(err) {

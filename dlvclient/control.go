@@ -84,13 +84,12 @@ func (s *Session) Continue() (State, error) {
 	if last == nil {
 		return s.noteState(nil, errors.New("continue: no answer from the debugger"))
 	}
-	if last.Err != nil && strings.Contains(last.Err.Error(), "has exited with status") {
+	if status, exited := delveExitStatus(last.Err); exited {
 		s.invalidate()
 		s.mu.Lock()
 		s.exited = true
 		s.mu.Unlock()
-		st := State{Exited: true}
-		fmt.Sscanf(last.Err.Error()[strings.Index(last.Err.Error(), "status"):], "status %d", &st.ExitStatus)
+		st := State{Exited: true, ExitStatus: status}
 		s.mu.Lock()
 		s.status = st.ExitStatus
 		s.mu.Unlock()
@@ -139,7 +138,7 @@ func (s *Session) step(run func() (*api.DebuggerState, error)) (State, error) {
 func (s *Session) SwitchGoroutine(id int64) (State, error) {
 	st, err := s.client.SwitchGoroutine(id)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown goroutine") || strings.Contains(err.Error(), "could not find goroutine") {
+		if isDelveError(err, errDelveUnknownGoroutine) || isDelveError(err, errDelveGoroutineNotFound) {
 			return State{}, fmt.Errorf("goroutine %d: %w", id, ErrUnknownGoroutine)
 		}
 		return State{}, fmt.Errorf("switch to goroutine %d: %w", id, err)

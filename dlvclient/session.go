@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -227,11 +226,10 @@ func startEmbedded(target model.Target, processArgs []string, cfg debugger.Confi
 // explainDelveError turns Delve's start-up errors into advice where the
 // cause is common and Delve's words are obscure.
 func explainDelveError(err error) error {
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "could not open debug info"), strings.Contains(msg, "no debug info"):
+	case isDelveError(err, errDelveNoDebugInfo):
 		return fmt.Errorf("%w (the binary has no DWARF: was it built with -ldflags=-w or stripped?)", err)
-	case strings.Contains(msg, "operation not permitted"):
+	case isDelveError(err, errDelvePtraceRefused):
 		return fmt.Errorf("%w (ptrace refused: run as the target's user or root, and check /proc/sys/kernel/yama/ptrace_scope)", err)
 	}
 	return err
@@ -282,8 +280,7 @@ func (s *Session) Close() error {
 }
 
 func isClosedErr(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "shut down") || strings.Contains(msg, "closed") || strings.Contains(msg, "EOF")
+	return isDelveError(err, errDelveConnClosed)
 }
 
 // memoryClient returns the client for bulk memory reads: a second

@@ -22,7 +22,7 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 	}
 	frames, err := s.client.Stacktrace(id, depth, 0, 0, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown goroutine") {
+		if isDelveError(err, errDelveUnknownGoroutine) {
 			return nil, fmt.Errorf("goroutine %d: %w", id, ErrUnknownGoroutine)
 		}
 		return nil, s.checkExited(fmt.Errorf("stack of goroutine %d: %w", id, err))
@@ -45,7 +45,7 @@ func convertFrames(frames []api.Stackframe) []model.Frame {
 func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor, enabled bool, err error) {
 	as, err := s.client.Ancestors(id, n, depth)
 	if err != nil {
-		if strings.Contains(err.Error(), "tracebackancestors is disabled") {
+		if isDelveError(err, errDelveAncestorsDisabled) {
 			return nil, false, nil
 		}
 		return nil, false, fmt.Errorf("ancestors of goroutine %d: %w", id, err)

@@ -236,7 +236,7 @@ func (s *Session) learnTracker() error {
 	scope := api.EvalScope{GoroutineID: -1}
 	root, err := s.client.EvalVariable(scope, strconv.Quote(trackerPkg)+".root", shallowCfg)
 	if err != nil {
-		if strings.Contains(err.Error(), "could not find symbol") {
+		if isDelveError(err, errDelveNoSymbol) {
 			s.mu.Lock()
 			s.trk.learned, s.trk.absent = true, true
 			s.mu.Unlock()
