@@ -27,10 +27,10 @@ func (t *Terminal) commandTable() []*command {
 			summary: "Resume the target until a breakpoint or exit.",
 			help:    "Resume the target until a breakpoint or exit; Ctrl-C halts it.",
 			setup:   noFlags(func(ctx context.Context, _ []string) error { return t.continueTarget(ctx) })},
-		t.stepper([]string{"halt"}, "Stop the running target.", t.session.Halt),
-		t.stepper([]string{"next", "n"}, "Step over to the next source line.", t.session.Next),
-		t.stepper([]string{"step", "s"}, "Step into the next source line.", t.session.Step),
-		t.stepper([]string{"stepout", "so"}, "Run until the current function returns.", t.session.StepOut),
+		t.stepper([]string{"halt"}, "Stop the running target.", Session.Halt),
+		t.stepper([]string{"next", "n"}, "Step over to the next source line.", Session.Next),
+		t.stepper([]string{"step", "s"}, "Step into the next source line.", Session.Step),
+		t.stepper([]string{"stepout", "so"}, "Run until the current function returns.", Session.StepOut),
 		{names: []string{"break", "b"}, usage: "break LOCATION [CONDITION]", minArgs: 1, maxArgs: -1, missing: "location",
 			summary: "Set a breakpoint, with an optional condition.",
 			help: "Set a breakpoint at LOCATION (main.f, file.go:12, *0xaddr); an optional\n" +
@@ -105,7 +105,7 @@ func (t *Terminal) commandTable() []*command {
 				var g idFlag
 				var frame int
 				fs.Var(&g, "g", "goroutine to evaluate in: `ID` or t:N (default: the selected one)")
-				fs.IntVar(&frame, "frame", 0, "stack frame to evaluate in")
+				fs.IntVar(&frame, "frame", 0, "stack frame `N` to evaluate in (0: the innermost)")
 				return func(ctx context.Context, args []string) error {
 					gid := t.selected
 					if g != (idFlag{}) {
@@ -155,10 +155,10 @@ func (t *Terminal) goroutineOf(ctx context.Context, id chains.ID) (int64, error)
 
 // stepper builds a command that runs the target a little and shows where it
 // stopped.
-func (t *Terminal) stepper(names []string, help string, step func() (model.StopState, error)) *command {
+func (t *Terminal) stepper(names []string, help string, step func(Session) (model.StopState, error)) *command {
 	return &command{names: names, usage: names[0], summary: help, help: help,
 		setup: noFlags(func(context.Context, []string) error {
-			st, err := step()
+			st, err := step(t.session)
 			if err != nil {
 				return err
 			}

@@ -42,10 +42,10 @@ func (t *Terminal) psCommand() *command {
 			"cancelled, how long ago, and where they are stuck.",
 		setup: func(fs *flag.FlagSet) runFunc {
 			var f psFlags
-			fs.Var(&f.with, "with", "only goroutines with pprof label KEY (or KEY=VALUE); repeatable")
-			fs.Var(&f.state, "state", "only goroutines in this state or wait reason (running, chan receive, …); repeatable")
+			fs.Var(&f.with, "with", "only goroutines with pprof label `KEY` (or KEY=VALUE); repeatable")
+			fs.Var(&f.state, "state", "only goroutines in this `STATE` or wait reason (running, chan receive, …); repeatable")
 			fs.StringVar(&f.loc, "loc", "", "only goroutines whose location (function or file) matches `REGEX`")
-			fs.DurationVar(&f.minWait, "min-wait", 0, "only goroutines blocked at least this long (where the runtime knows)")
+			fs.DurationVar(&f.minWait, "min-wait", 0, "only goroutines blocked at least this long, a duration `D` such as 30s (where the runtime knows)")
 			fs.BoolVar(&f.user, "user", false, "hide goroutines the runtime started for itself")
 			fs.StringVar(&f.group, "group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
 			fs.BoolVar(&f.cancelled, "cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")

@@ -25,8 +25,8 @@ func (t *Terminal) psTerminatedCommand() *command {
 			var r query.PsTerminatedRequest
 			var asJSON bool
 			fs.StringVar(&name, "name", "", "only tasks whose name matches `REGEX`")
-			fs.StringVar(&outcome, "outcome", "", "only these outcomes, comma-separated: returned, error, cancelled, panic, goexit, failed (error and panic)")
-			fs.StringVar(&r.Filter.Group, "group", "", "only tasks of this group (name or id)")
+			fs.StringVar(&outcome, "outcome", "", "only these outcomes, a comma-separated `LIST` of returned, error, cancelled, panic, goexit, failed (error and panic)")
+			fs.StringVar(&r.Filter.Group, "group", "", "only tasks of this `GROUP` (name or id)")
 			fs.IntVar(&r.Limit, "limit", 0, "show at most `N` records; 0 shows all")
 			fs.BoolVar(&r.Runtime, "runtime", false, "list the runtime's records of exited goroutines instead of the tracker's")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")

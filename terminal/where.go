@@ -21,7 +21,7 @@ func (t *Terminal) whereCommand() *command {
 		setup: func(fs *flag.FlagSet) runFunc {
 			var depth int
 			var asJSON bool
-			fs.IntVar(&depth, "depth", model.DefaultStackDepth, "stack frames to read")
+			fs.IntVar(&depth, "depth", model.DefaultStackDepth, "read at most `N` stack frames")
 			fs.BoolVar(&asJSON, "json", false, "print JSON")
 			return func(ctx context.Context, args []string) error {
 				id, err := parseID(args[0])
