@@ -7,6 +7,14 @@
 //
 // The package never imports the Delve client: a Source is declared here,
 // by its consumer, as Delve's terminal takes a service.Client.
+//
+// A new face plugs in by holding a Querier over its Source and printing
+// Docs: a web view calls the same methods from its handlers and serves
+// Doc.JSON (or templates over the concrete Doc types); a dump reader
+// implements Source over a parsed goroutine dump (Snapshot and Cached
+// return it, Tracker returns nil, nil, Stack comes from the dump, and
+// Contexts/Ancestors report that a dump has none) and gets every query for
+// free. Neither adds query logic.
 package query
 
 import (
