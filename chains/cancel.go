@@ -85,12 +85,12 @@ const (
 // unknown). An empty chain means start's context was not cancelled (as far
 // as the tracker's ring remembers). Errors: ErrNoTracker, *UnknownTaskError,
 // ErrUntrackedContext.
-func CancelChain(tr *model.Tracker, snap *model.Snapshot, start TaskOrGoroutine) ([]CancelHop, error) {
+func CancelChain(tr *model.Tracker, snap *model.Snapshot, start ID) ([]CancelHop, error) {
 	return NewTaskIndex(tr, snap).CancelChain(start)
 }
 
 // CancelChain is CancelChain over an index.
-func (x *TaskIndex) CancelChain(start TaskOrGoroutine) ([]CancelHop, error) {
+func (x *TaskIndex) CancelChain(start ID) ([]CancelHop, error) {
 	ref, err := x.Resolve(start)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 )
 
 // TrackerPackage is the import path of the tracker module's package.
-const TrackerPackage = "github.com/dlv-tasks/dlv-tasks/tracker"
+const TrackerPackage = model.TrackerPackage
 
 // CreationSite is where the user's code created g. That is g's go statement,
 // except for a tracker task: the tracker's own go statement runs every task,

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // ErrNoTracker is returned by task queries on a target that does not link
 // the tracker package.
-var ErrNoTracker = errors.New("the target does not use the tracker (github.com/dlv-tasks/dlv-tasks/tracker)")
+var ErrNoTracker = errors.New("the target does not use the tracker (" + model.TrackerPackage + ")")
 
 // ID names a goroutine or a tracker task on the command line: a bare number
 // is a goroutine id, "t:N" a tracker task id. Exactly one of Goroutine and
@@ -18,9 +20,6 @@ type ID struct {
 	Goroutine int64
 	Task      uint64
 }
-
-// TaskOrGoroutine is the ID a cancellation chain starts from.
-type TaskOrGoroutine = ID
 
 // IsTask reports whether id names a tracker task.
 func (id ID) IsTask() bool { return id.Task != 0 }

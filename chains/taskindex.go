@@ -86,9 +86,6 @@ func NewTaskIndex(tr *model.Tracker, snap *model.Snapshot) *TaskIndex {
 	return x
 }
 
-// Tracker returns the indexed tracker read (nil without the tracker).
-func (x *TaskIndex) Tracker() *model.Tracker { return x.tr }
-
 // Find returns task id, live or ended.
 func (x *TaskIndex) Find(id uint64) (TaskRef, bool) {
 	if t := x.live[id]; t != nil {

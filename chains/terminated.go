@@ -10,8 +10,8 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
-// Outcomes lists the task outcomes in the order they are documented.
-var Outcomes = []string{model.OutcomeReturned, model.OutcomeError, model.OutcomeCancelled, model.OutcomePanic, model.OutcomeGoexit}
+// outcomes lists the task outcomes in the order they are documented.
+var outcomes = []string{model.OutcomeReturned, model.OutcomeError, model.OutcomeCancelled, model.OutcomePanic, model.OutcomeGoexit}
 
 // TerminatedFilter selects termination records. The zero value selects all.
 type TerminatedFilter struct {
@@ -35,10 +35,10 @@ func ParseOutcomes(s string) ([]string, error) {
 		case o == "":
 		case o == "failed":
 			out = append(out, model.OutcomeError, model.OutcomePanic)
-		case slices.Contains(Outcomes, o):
+		case slices.Contains(outcomes, o):
 			out = append(out, o)
 		default:
-			return nil, fmt.Errorf("unknown outcome %q (want %s or failed)", o, strings.Join(Outcomes, "|"))
+			return nil, fmt.Errorf("unknown outcome %q (want %s or failed)", o, strings.Join(outcomes, "|"))
 		}
 	}
 	return out, nil

@@ -7,31 +7,33 @@ import (
 	"time"
 
 	"github.com/go-delve/delve/service/api"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // TrackerCancelHook is the tracker function CancelTask calls in the target
 // (tracker/debugger.go): func debuggerCancelTask(id uint64) bool.
-const TrackerCancelHook = "github.com/dlv-tasks/dlv-tasks/tracker.debuggerCancelTask"
+const TrackerCancelHook = model.TrackerPackage + ".debuggerCancelTask"
 
 // trackerHookExpr is how the call is written for Delve: the package path is
 // quoted because it contains slashes.
-const trackerHookExpr = `"github.com/dlv-tasks/dlv-tasks/tracker".debuggerCancelTask(%d)`
+const trackerHookExpr = `"` + model.TrackerPackage + `".debuggerCancelTask(%d)`
 
-// DefaultSafePoints are the functions CancelTask stops at when the target
+// defaultSafePoints are the functions CancelTask stops at when the target
 // is not already stopped where Delve can inject a call: functions ordinary
 // code passes through often, outside the runtime. A program that calls none
 // of them (an idle one) leaves CancelTask without a safe point.
-var DefaultSafePoints = []string{
+var defaultSafePoints = []string{
 	"time.Now",
-	"github.com/dlv-tasks/dlv-tasks/tracker.nowNanos",
+	model.TrackerPackage + ".nowNanos",
 }
 
 // callReturnCfg loads the hook's bool result.
 var callReturnCfg = api.LoadConfig{MaxStringLen: 64, MaxArrayValues: 4, MaxStructFields: 8}
 
-// SafePointTimeout bounds how long CancelTask lets the target run while it
+// safePointTimeout bounds how long CancelTask lets the target run while it
 // waits for a goroutine to reach a safe point.
-var SafePointTimeout = 10 * time.Second
+const safePointTimeout = 10 * time.Second
 
 // ErrNoSafePoint is returned when no goroutine reached a point where Delve
 // can inject a function call.
@@ -40,22 +42,12 @@ var ErrNoSafePoint = errors.New("no goroutine reached a point where a function c
 // ErrOptimizedTracker is returned when the tracker package of the target
 // was compiled with optimizations: Delve cannot call optimized functions.
 var ErrOptimizedTracker = errors.New("the target's tracker package is compiled with optimizations, and Delve cannot call optimized functions; " +
-	"build the target with -gcflags=\"github.com/dlv-tasks/dlv-tasks/tracker=-N -l\"")
+	"build the target with -gcflags=\"" + model.TrackerPackage + "=-N -l\"")
 
 // callRetryable tells call failures that another goroutine or stop may not
 // have: the goroutine is not running on a thread, or not at a safe point.
 func callRetryable(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{
-		"no goroutine selected", "selected goroutine not running", "goroutine not running",
-		"call not at safe point", "call from within the Go runtime", "call from unknown function",
-		"executing on Go runtime stack", "not enough stack space", "could not find goroutine",
-	} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
+	return isDelveError(err, errDelveCallNotHere)
 }
 
 // CancelTask cancels the context of the live tracker task taskID by calling
@@ -70,8 +62,8 @@ func callRetryable(err error) bool {
 // Delve injects calls only into a goroutine running on a thread at a safe
 // point. CancelTask first tries the selected goroutine; when that is not
 // possible (typically after an attach or a halt, where threads sit in the
-// runtime), it sets temporary breakpoints at safePoints (DefaultSafePoints
-// when nil), lets the target run up to SafePointTimeout until a goroutine
+// runtime), it sets temporary breakpoints at safePoints (defaultSafePoints
+// when nil), lets the target run up to safePointTimeout until a goroutine
 // stops there (or at any other breakpoint), calls there, and removes the
 // temporary breakpoints.
 //
@@ -129,7 +121,7 @@ func explainCallError(taskID uint64, err error) error {
 	if errors.Is(err, ErrCallInterrupted) {
 		return fmt.Errorf("cancel task %d: %w; the cancellation is under way (a break-cancel breakpoint on this context?): continue to let it finish (the target stops again where the call was made)", taskID, err)
 	}
-	if strings.Contains(err.Error(), "can not call optimized function") {
+	if isDelveError(err, errDelveOptimizedCall) {
 		return fmt.Errorf("cancel task %d: %w (%v)", taskID, ErrOptimizedTracker, err)
 	}
 	if callRetryable(err) {
@@ -143,7 +135,7 @@ func explainCallError(taskID uint64, err error) error {
 // which it halts the target), and removes them.
 func (s *Session) runToSafePoint(safePoints []string) (State, error) {
 	if safePoints == nil {
-		safePoints = DefaultSafePoints
+		safePoints = defaultSafePoints
 	}
 	var ids []int
 	defer func() {
@@ -173,10 +165,10 @@ func (s *Session) runToSafePoint(safePoints []string) (State, error) {
 	var r result
 	select {
 	case r = <-done:
-	case <-time.After(SafePointTimeout):
+	case <-time.After(safePointTimeout):
 		_, _ = s.Halt()
 		<-done
-		return State{}, fmt.Errorf("%w within %v: no goroutine passed through %v (is the target idle?); the target is stopped", ErrNoSafePoint, SafePointTimeout, safePoints)
+		return State{}, fmt.Errorf("%w within %v: no goroutine passed through %v (is the target idle?); the target is stopped", ErrNoSafePoint, safePointTimeout, safePoints)
 	}
 	if r.err != nil {
 		return State{}, r.err

@@ -43,7 +43,7 @@ type ctxRoot struct {
 func (s *Session) Contexts(gid int64) ([]model.ContextChain, error) {
 	frames, err := s.client.Stacktrace(gid, contextFrames, 0, 0, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown goroutine") {
+		if isDelveError(err, errDelveUnknownGoroutine) {
 			return nil, fmt.Errorf("goroutine %d: %w", gid, ErrUnknownGoroutine)
 		}
 		return nil, s.checkExited(fmt.Errorf("contexts of goroutine %d: stack: %w", gid, err))

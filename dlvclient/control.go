@@ -12,21 +12,7 @@ import (
 )
 
 // State is where the target stopped after an execution command.
-type State struct {
-	// Exited is true when the target has exited; ExitStatus is its status.
-	Exited     bool
-	ExitStatus int
-	// GoroutineID is the selected goroutine (0 if none).
-	GoroutineID int64
-	// Location is the selected goroutine's (or thread's) current location.
-	Location model.Location
-	// Breakpoint names the breakpoint that was hit, if any.
-	Breakpoint string
-	// StepInterrupted is set when next, step or stepout stopped early at a
-	// breakpoint hit by another goroutine; the step was then cancelled, as
-	// Delve's terminal does when told to stop.
-	StepInterrupted bool
-}
+type State = model.StopState
 
 func convertState(st *api.DebuggerState) State {
 	out := State{Exited: st.Exited, ExitStatus: st.ExitStatus}
@@ -98,13 +84,12 @@ func (s *Session) Continue() (State, error) {
 	if last == nil {
 		return s.noteState(nil, errors.New("continue: no answer from the debugger"))
 	}
-	if last.Err != nil && strings.Contains(last.Err.Error(), "has exited with status") {
+	if status, exited := delveExitStatus(last.Err); exited {
 		s.invalidate()
 		s.mu.Lock()
 		s.exited = true
 		s.mu.Unlock()
-		st := State{Exited: true}
-		fmt.Sscanf(last.Err.Error()[strings.Index(last.Err.Error(), "status"):], "status %d", &st.ExitStatus)
+		st := State{Exited: true, ExitStatus: status}
 		s.mu.Lock()
 		s.status = st.ExitStatus
 		s.mu.Unlock()
@@ -153,7 +138,7 @@ func (s *Session) step(run func() (*api.DebuggerState, error)) (State, error) {
 func (s *Session) SwitchGoroutine(id int64) (State, error) {
 	st, err := s.client.SwitchGoroutine(id)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown goroutine") || strings.Contains(err.Error(), "could not find goroutine") {
+		if isDelveError(err, errDelveUnknownGoroutine) || isDelveError(err, errDelveGoroutineNotFound) {
 			return State{}, fmt.Errorf("goroutine %d: %w", id, ErrUnknownGoroutine)
 		}
 		return State{}, fmt.Errorf("switch to goroutine %d: %w", id, err)
@@ -171,13 +156,7 @@ func (s *Session) State() (State, error) {
 }
 
 // Breakpoint is a breakpoint set in the target.
-type Breakpoint struct {
-	ID       int
-	Name     string
-	Location model.Location
-	Cond     string
-	HitCount uint64
-}
+type Breakpoint = model.Breakpoint
 
 func convertBreakpoint(bp *api.Breakpoint) Breakpoint {
 	b := Breakpoint{ID: bp.ID, Name: bp.Name, Cond: bp.Cond, Location: model.Location{Function: bp.FunctionName, File: bp.File, Line: bp.Line, PC: bp.Addr}}

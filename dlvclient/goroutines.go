@@ -18,7 +18,7 @@ const pageSize = 1000
 
 // Progress is told how far a long read has come: stage names the step,
 // done counts items out of total (total may be an estimate).
-type Progress func(stage string, done, total int)
+type Progress = model.Progress
 
 // Snapshot reads every goroutine of the target: Delve's paged listing for
 // locations and labels, joined with runtime.g fields read in bulk from raw

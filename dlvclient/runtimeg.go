@@ -81,7 +81,7 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 	scope := api.EvalScope{GoroutineID: -1}
 	g, err := s.client.EvalVariable(scope, "*runtime.allgs[0]", shallowCfg)
 	if err != nil {
-		if strings.Contains(err.Error(), "no debug information") || strings.Contains(err.Error(), "unable to find function context") {
+		if isDelveError(err, errDelveNoDebugInfo) {
 			return nil, fmt.Errorf("read runtime.allgs: the target binary has no DWARF debug info (built with -ldflags=-w, or stripped): %w", err)
 		}
 		return nil, fmt.Errorf("read runtime.allgs: %w", err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,14 +30,14 @@ const (
 
 // ErrExited is returned by commands that need a running target after the
 // target has exited.
-var ErrExited = errors.New("the target has exited")
+var ErrExited = model.ErrExited
 
 // ErrCallInterrupted is returned by Call when the injected call stopped at a
 // breakpoint before returning; it completes when the target continues.
 var ErrCallInterrupted = errors.New("the call stopped at breakpoint")
 
 // ErrNotLive is returned by commands that need a live target on a core dump.
-var ErrNotLive = errors.New("not possible on a core dump: nothing can run")
+var ErrNotLive = model.ErrNotLive
 
 // handshakeTimeout bounds how long Connect waits for a server to answer.
 const handshakeTimeout = 10 * time.Second
@@ -74,9 +73,6 @@ type Session struct {
 	inlineTab  *inlineTable
 	trk        trackerState // the tracker's layout, and its records until the target runs
 }
-
-// Target describes the debugged program.
-func (s *Session) Target() model.Target { return s.target }
 
 // HaltedOnConnect reports that connect found the target running and halted
 // it; Close resumes it.
@@ -230,11 +226,10 @@ func startEmbedded(target model.Target, processArgs []string, cfg debugger.Confi
 // explainDelveError turns Delve's start-up errors into advice where the
 // cause is common and Delve's words are obscure.
 func explainDelveError(err error) error {
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "could not open debug info"), strings.Contains(msg, "no debug info"):
+	case isDelveError(err, errDelveNoDebugInfo):
 		return fmt.Errorf("%w (the binary has no DWARF: was it built with -ldflags=-w or stripped?)", err)
-	case strings.Contains(msg, "operation not permitted"):
+	case isDelveError(err, errDelvePtraceRefused):
 		return fmt.Errorf("%w (ptrace refused: run as the target's user or root, and check /proc/sys/kernel/yama/ptrace_scope)", err)
 	}
 	return err
@@ -285,8 +280,7 @@ func (s *Session) Close() error {
 }
 
 func isClosedErr(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "shut down") || strings.Contains(msg, "closed") || strings.Contains(msg, "EOF")
+	return isDelveError(err, errDelveConnClosed)
 }
 
 // memoryClient returns the client for bulk memory reads: a second

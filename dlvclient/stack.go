@@ -10,10 +10,10 @@ import (
 )
 
 // DefaultStackDepth is how many frames Stack reads unless asked otherwise.
-const DefaultStackDepth = 64
+const DefaultStackDepth = model.DefaultStackDepth
 
 // ErrUnknownGoroutine is returned for a goroutine id the target does not have.
-var ErrUnknownGoroutine = fmt.Errorf("unknown goroutine")
+var ErrUnknownGoroutine = model.ErrUnknownGoroutine
 
 // Stack returns the stack of goroutine id, innermost frame first.
 func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
@@ -22,7 +22,7 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 	}
 	frames, err := s.client.Stacktrace(id, depth, 0, 0, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown goroutine") {
+		if isDelveError(err, errDelveUnknownGoroutine) {
 			return nil, fmt.Errorf("goroutine %d: %w", id, ErrUnknownGoroutine)
 		}
 		return nil, s.checkExited(fmt.Errorf("stack of goroutine %d: %w", id, err))
@@ -45,7 +45,7 @@ func convertFrames(frames []api.Stackframe) []model.Frame {
 func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor, enabled bool, err error) {
 	as, err := s.client.Ancestors(id, n, depth)
 	if err != nil {
-		if strings.Contains(err.Error(), "tracebackancestors is disabled") {
+		if isDelveError(err, errDelveAncestorsDisabled) {
 			return nil, false, nil
 		}
 		return nil, false, fmt.Errorf("ancestors of goroutine %d: %w", id, err)
@@ -55,19 +55,6 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 		out[i] = model.Ancestor{ID: a.ID, Stack: convertFrames(a.Stack), Unreadable: a.Unreadable}
 	}
 	return out, true, nil
-}
-
-// Symbolize resolves program counters to frames, one Delve lookup per
-// distinct pc; return addresses (as recorded by runtime.Callers) are moved
-// back into their call instruction. Inlined calls at a pc become frames of
-// their own (from the executable's DWARF, when dlv-tasks can read it), so a
-// stack may have more frames than pcs.
-func (s *Session) Symbolize(pcs []uint64, returnAddresses bool) []model.Frame {
-	frames := make([][]model.Frame, len(pcs))
-	for i, pc := range pcs {
-		frames[i] = s.symbolizeFrames(pc, returnAddresses)
-	}
-	return joinExpanded(frames)
 }
 
 // joinExpanded concatenates the frames of consecutive pcs of one stack.

@@ -15,7 +15,7 @@ import (
 
 // trackerPkg is the import path of the tracker package; its root variable
 // is the one entry point of its memory (tracker/LAYOUT.md).
-const trackerPkg = "github.com/dlv-tasks/dlv-tasks/tracker"
+const trackerPkg = model.TrackerPackage
 
 // trackerState is what a session knows about the target's tracker: the
 // layout and root address (learned once) and the last read (until the
@@ -236,7 +236,7 @@ func (s *Session) learnTracker() error {
 	scope := api.EvalScope{GoroutineID: -1}
 	root, err := s.client.EvalVariable(scope, strconv.Quote(trackerPkg)+".root", shallowCfg)
 	if err != nil {
-		if strings.Contains(err.Error(), "could not find symbol") {
+		if isDelveError(err, errDelveNoSymbol) {
 			s.mu.Lock()
 			s.trk.learned, s.trk.absent = true, true
 			s.mu.Unlock()

@@ -2,14 +2,14 @@ package terminal
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"strconv"
+	"io"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // commandTable lists every prompt command.
@@ -24,33 +24,29 @@ func (t *Terminal) commandTable() []*command {
 		t.breakCancelCommand(),
 		t.cancelCommand(),
 		{names: []string{"continue", "c"}, usage: "continue",
-			help: "Resume the target until a breakpoint or exit; Ctrl-C halts it.",
-			exec: func(ctx context.Context, _ *flag.FlagSet, args []string) error {
-				if err := wantArgs("continue", args, 0, 0, "continue"); err != nil {
-					return err
-				}
-				return t.continueTarget(ctx)
-			}},
-		t.stepper([]string{"halt"}, "Stop the running target.", t.session.Halt),
-		t.stepper([]string{"next", "n"}, "Step over to the next source line.", t.session.Next),
-		t.stepper([]string{"step", "s"}, "Step into the next source line.", t.session.Step),
-		t.stepper([]string{"stepout", "so"}, "Run until the current function returns.", t.session.StepOut),
-		{names: []string{"break", "b"}, usage: "break LOCATION [CONDITION]",
-			help: "Set a breakpoint at LOCATION (main.f, file.go:12, *0xaddr); an optional\ncondition is a Go expression evaluated at the breakpoint.",
-			exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-				if err := wantArgs("break", args, 1, -1, "break LOCATION [CONDITION]"); err != nil {
-					return err
-				}
+			summary: "Resume the target until a breakpoint or exit.",
+			help:    "Resume the target until a breakpoint or exit; Ctrl-C halts it.",
+			setup:   noFlags(func(ctx context.Context, _ []string) error { return t.continueTarget(ctx) })},
+		t.stepper([]string{"halt"}, "Stop the running target.", Session.Halt),
+		t.stepper([]string{"next", "n"}, "Step over to the next source line.", Session.Next),
+		t.stepper([]string{"step", "s"}, "Step into the next source line.", Session.Step),
+		t.stepper([]string{"stepout", "so"}, "Run until the current function returns.", Session.StepOut),
+		{names: []string{"break", "b"}, usage: "break LOCATION [CONDITION]", minArgs: 1, maxArgs: -1, missing: "location",
+			summary: "Set a breakpoint, with an optional condition.",
+			help: "Set a breakpoint at LOCATION (main.f, file.go:12, *0xaddr); an optional\n" +
+				"condition is a Go expression evaluated at the breakpoint.",
+			setup: noFlags(func(_ context.Context, args []string) error {
 				bp, err := t.session.Break(args[0], strings.Join(args[1:], " "))
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(t.out, "Breakpoint %d set at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
 				return nil
-			}},
+			})},
 		{names: []string{"breakpoints", "bp"}, usage: "breakpoints",
-			help: "List breakpoints.",
-			exec: func(_ context.Context, _ *flag.FlagSet, _ []string) error {
+			summary: "List breakpoints.",
+			help:    "List breakpoints.",
+			setup: noFlags(func(_ context.Context, _ []string) error {
 				bps, err := t.session.Breakpoints()
 				if err != nil {
 					return err
@@ -61,26 +57,23 @@ func (t *Terminal) commandTable() []*command {
 					fmt.Fprintf(tw, "%d\t%s %s:%d\t%d\t%s\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line, bp.HitCount, bp.Cond)
 				}
 				return tw.Flush()
-			}},
-		{names: []string{"clear"}, usage: "clear ID|NAME",
-			help: "Delete a breakpoint.",
-			exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-				if err := wantArgs("clear", args, 1, 1, "clear ID|NAME"); err != nil {
-					return err
-				}
+			})},
+		{names: []string{"clear"}, usage: "clear ID|NAME", minArgs: 1, maxArgs: 1, missing: "breakpoint id or name",
+			summary: "Delete a breakpoint.",
+			help:    "Delete a breakpoint.",
+			setup: noFlags(func(_ context.Context, args []string) error {
 				bp, err := t.session.ClearBreakpoint(args[0])
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(t.out, "Breakpoint %d cleared at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
 				return nil
-			}},
-		{names: []string{"goroutine", "gr"}, usage: "goroutine [ID]",
-			help: "Show the selected goroutine, or select goroutine ID for print, next, step.",
-			exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-				if err := wantArgs("goroutine", args, 0, 1, "goroutine [ID]"); err != nil {
-					return err
-				}
+			})},
+		{names: []string{"goroutine", "gr"}, usage: "goroutine [ID|t:N]", maxArgs: 1,
+			summary: "Show or select the goroutine that print, next and step act on.",
+			help: "Show the selected goroutine, or select goroutine ID (or the goroutine running\n" +
+				"live task t:N) for print, next, step.",
+			setup: noFlags(func(ctx context.Context, args []string) error {
 				if len(args) == 0 {
 					st, err := t.session.State()
 					if err != nil {
@@ -89,78 +82,89 @@ func (t *Terminal) commandTable() []*command {
 					fmt.Fprintf(t.out, "Goroutine %d at %s\n", st.GoroutineID, formatLoc(st.Location))
 					return nil
 				}
-				id, err := parseGoroutineID(args[0])
+				id, err := parseID(args[0])
 				if err != nil {
 					return err
 				}
-				st, err := t.session.SwitchGoroutine(id)
+				gid, err := t.goroutineOf(ctx, id)
 				if err != nil {
 					return err
 				}
-				t.selected = id
-				fmt.Fprintf(t.out, "Switched to goroutine %d at %s\n", id, formatLoc(st.Location))
+				st, err := t.session.SwitchGoroutine(gid)
+				if err != nil {
+					return err
+				}
+				t.selected = gid
+				fmt.Fprintf(t.out, "Switched to goroutine %d at %s\n", gid, formatLoc(st.Location))
 				return nil
+			})},
+		{names: []string{"print"}, usage: "print [-g ID|t:N] [-frame N] EXPR", minArgs: 1, maxArgs: -1, missing: "expression",
+			summary: "Evaluate a Go expression and print it.",
+			help:    "Evaluate a Go expression in the selected goroutine (or goroutine ID, or live\ntask t:N's goroutine) and print it.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				var g idFlag
+				var frame int
+				fs.Var(&g, "g", "goroutine to evaluate in: `ID` or t:N (default: the selected one)")
+				fs.IntVar(&frame, "frame", 0, "stack frame `N` to evaluate in (0: the innermost)")
+				return func(ctx context.Context, args []string) error {
+					gid := t.selected
+					if g != (idFlag{}) {
+						var err error
+						if gid, err = t.goroutineOf(ctx, chains.ID(g)); err != nil {
+							return err
+						}
+					}
+					v, err := t.session.Eval(gid, frame, strings.Join(args, " "))
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(t.out, v)
+					return nil
+				}
 			}},
-		{names: []string{"print"}, usage: "print [-g ID] [-frame N] EXPR",
-			help: "Evaluate a Go expression in the selected goroutine (or goroutine ID) and print it.",
-			flags: func(fs *flag.FlagSet) {
-				fs.Int64("g", -1, "goroutine to evaluate in")
-				fs.Int("frame", 0, "stack frame to evaluate in")
-			},
-			exec: func(_ context.Context, fs *flag.FlagSet, args []string) error {
-				if err := wantArgs("print", args, 1, -1, "print EXPR"); err != nil {
-					return err
-				}
-				gid := fs.Lookup("g").Value.(flag.Getter).Get().(int64)
-				if gid == -1 {
-					gid = t.selected
-				}
-				frame := fs.Lookup("frame").Value.(flag.Getter).Get().(int)
-				v, err := t.session.Eval(gid, frame, strings.Join(args, " "))
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(t.out, v)
-				return nil
-			}},
-		{names: []string{"dump"}, usage: "dump FILE",
-			help: "Write a core dump of the live target to FILE (read it later with dlv-tasks core).",
-			exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-				if err := wantArgs("dump", args, 1, 1, "dump FILE"); err != nil {
-					return err
-				}
+		{names: []string{"dump"}, usage: "dump FILE", minArgs: 1, maxArgs: 1, missing: "file name",
+			summary: "Write a core dump of the live target.",
+			help:    "Write a core dump of the live target to FILE (read it later with dlv-tasks core).",
+			setup: noFlags(func(_ context.Context, args []string) error {
 				if err := t.session.Dump(args[0]); err != nil {
 					return err
 				}
 				fmt.Fprintf(t.out, "Core dump written to %s\n", args[0])
 				return nil
-			}},
-		{names: []string{"help", "h"}, usage: "help [COMMAND]",
-			help: "List commands, or describe one.",
-			exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-				return t.help(args)
-			}},
+			})},
+		{names: []string{"help", "h"}, usage: "help [COMMAND]", maxArgs: 1,
+			summary: "List commands, or describe one.",
+			help:    "List commands, or describe one.",
+			setup:   noFlags(func(_ context.Context, args []string) error { return t.help(args) })},
 		{names: []string{"exit", "quit", "q"}, usage: "exit",
-			help: "Leave dlv-tasks (detaching from, or killing, the target as the session requires).",
-			exec: func(context.Context, *flag.FlagSet, []string) error { return ErrExit }},
+			summary: "Leave dlv-tasks.",
+			help:    "Leave dlv-tasks (detaching from, or killing, the target as the session requires).",
+			setup:   noFlags(func(context.Context, []string) error { return ErrExit })},
 	}
+}
+
+// goroutineOf returns the goroutine id names: goroutine N as given (the
+// debugger says if it does not exist), or live task t:N's goroutine.
+func (t *Terminal) goroutineOf(ctx context.Context, id chains.ID) (int64, error) {
+	if !id.IsTask() {
+		return id.Goroutine, nil
+	}
+	gid, _, err := t.q.LiveGoroutine(ctx, id)
+	return gid, err
 }
 
 // stepper builds a command that runs the target a little and shows where it
 // stopped.
-func (t *Terminal) stepper(names []string, help string, step func() (dlvclient.State, error)) *command {
-	return &command{names: names, usage: names[0], help: help,
-		exec: func(_ context.Context, _ *flag.FlagSet, args []string) error {
-			if err := wantArgs(names[0], args, 0, 0, names[0]); err != nil {
-				return err
-			}
-			st, err := step()
+func (t *Terminal) stepper(names []string, help string, step func(Session) (model.StopState, error)) *command {
+	return &command{names: names, usage: names[0], summary: help, help: help,
+		setup: noFlags(func(context.Context, []string) error {
+			st, err := step(t.session)
 			if err != nil {
 				return err
 			}
-			t.printState(st)
+			printState(t.out, st)
 			return nil
-		}}
+		})}
 }
 
 // continueTarget resumes the target; Ctrl-C (ctx cancelled) halts it.
@@ -178,22 +182,23 @@ func (t *Terminal) continueTarget(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.printState(st)
+	// Where the target stopped is shown even when Ctrl-C stopped it.
+	printState(t.buf, st)
 	return nil
 }
 
-func (t *Terminal) printState(st dlvclient.State) {
+func printState(w io.Writer, st model.StopState) {
 	if st.Exited {
-		fmt.Fprintf(t.out, "Process exited with status %d\n", st.ExitStatus)
+		fmt.Fprintf(w, "Process exited with status %d\n", st.ExitStatus)
 		return
 	}
 	bp := ""
 	if st.Breakpoint != "" {
 		bp = fmt.Sprintf(" (breakpoint %s)", st.Breakpoint)
 	}
-	fmt.Fprintf(t.out, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
+	fmt.Fprintf(w, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
 	if st.StepInterrupted {
-		fmt.Fprintln(t.out, "  (another goroutine hit a breakpoint before the step completed; the step was cancelled)")
+		fmt.Fprintln(w, "  (another goroutine hit a breakpoint before the step completed; the step was cancelled)")
 	}
 }
 
@@ -202,15 +207,14 @@ func (t *Terminal) help(args []string) error {
 		tw := tabwriter.NewWriter(t.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "Commands (aliases after the slash):")
 		for _, c := range t.commands {
-			first, _, _ := strings.Cut(c.help, "\n")
-			fmt.Fprintf(tw, "  %s\t%s\n", strings.Join(c.names, " / "), first)
+			fmt.Fprintf(tw, "  %s\t%s\n", strings.Join(c.names, " / "), c.summary)
 		}
 		fmt.Fprintln(tw, "Type help COMMAND for its flags. An empty line repeats the last command.")
 		return tw.Flush()
 	}
 	c, ok := t.byName[args[0]]
 	if !ok {
-		return fmt.Errorf("help: unknown command %q", args[0])
+		return fmt.Errorf("unknown command %q", args[0])
 	}
 	fmt.Fprintf(t.out, "usage: %s\n%s\n", c.usage, c.help)
 	if fh := c.flagHelp(); fh != "" {
@@ -221,14 +225,3 @@ func (t *Terminal) help(args []string) error {
 	}
 	return nil
 }
-
-// parseGoroutineID parses a goroutine id argument.
-func parseGoroutineID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("invalid goroutine id %q", s)
-	}
-	return id, nil
-}
-
-var errNoID = errors.New("missing goroutine id")

@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"regexp"
@@ -9,127 +10,90 @@ import (
 	"time"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
-	"github.com/dlv-tasks/dlv-tasks/render"
+	"github.com/dlv-tasks/dlv-tasks/query"
 )
 
 const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group] [-cancelled] [-limit N] [-json]"
+
+// psFlags are ps's flags, bound where they are declared.
+type psFlags struct {
+	with, state multiFlag
+	loc         string
+	minWait     time.Duration
+	user        bool
+	group       string
+	cancelled   bool
+	limit       int
+	json        bool
+}
 
 func (t *Terminal) psCommand() *command {
 	return &command{
 		names: []string{"ps", "p"},
 		usage: psUsage,
+		// ps takes no positional argument but the label key of -group label
+		// (checked with the flags).
+		maxArgs: -1,
+		summary: "List goroutines, filtered or grouped, or the swallowed cancellations.",
 		help: "List goroutines: id, parent, state, wait, labels, tracker task and group (with\n" +
 			"the tracker), user location, creator. Filters combine; -group prints groups with\n" +
 			"counts, largest first (task: by task name; group: by tracker group). -cancelled\n" +
 			"lists swallowed cancellations: goroutines still running after their context was\n" +
 			"cancelled, how long ago, and where they are stuck.",
-		flags: func(fs *flag.FlagSet) {
-			fs.Var(new(multiFlag), "with", "only goroutines with pprof label KEY (or KEY=VALUE); repeatable")
-			fs.Var(new(multiFlag), "state", "only goroutines in this state or wait reason (running, chan receive, …); repeatable")
-			fs.String("loc", "", "only goroutines whose location (function or file) matches `REGEX`")
-			fs.Duration("min-wait", 0, "only goroutines blocked at least this long (where the runtime knows)")
-			fs.Bool("user", false, "hide goroutines the runtime started for itself")
-			fs.String("group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
-			fs.Bool("cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
-			fs.Int("limit", 0, "show at most N goroutines (or groups)")
-			fs.Bool("json", false, "print JSON")
+		setup: func(fs *flag.FlagSet) runFunc {
+			var f psFlags
+			fs.Var(&f.with, "with", "only goroutines with pprof label `KEY` (or KEY=VALUE); repeatable")
+			fs.Var(&f.state, "state", "only goroutines in this `STATE` or wait reason (running, chan receive, …); repeatable")
+			fs.StringVar(&f.loc, "loc", "", "only goroutines whose location (function or file) matches `REGEX`")
+			fs.DurationVar(&f.minWait, "min-wait", 0, "only goroutines blocked at least this long, a duration `D` such as 30s (where the runtime knows)")
+			fs.BoolVar(&f.user, "user", false, "hide goroutines the runtime started for itself")
+			fs.StringVar(&f.group, "group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
+			fs.BoolVar(&f.cancelled, "cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
+			fs.IntVar(&f.limit, "limit", 0, "show at most `N` goroutines (or groups); 0 shows all")
+			fs.BoolVar(&f.json, "json", false, "print JSON")
+			return func(ctx context.Context, args []string) error { return t.ps(ctx, &f, args) }
 		},
-		exec: t.ps,
 	}
 }
 
-// psOptions are ps's parsed flags.
-type psOptions struct {
-	filter    chains.Filter
-	group     string
-	labelKey  string
-	limit     int
-	json      bool
-	cancelled bool
-}
-
-func parsePsFlags(fs *flag.FlagSet, args []string) (psOptions, error) {
-	var o psOptions
-	for _, w := range *fs.Lookup("with").Value.(*multiFlag) {
-		o.filter.Labels = append(o.filter.Labels, chains.ParseLabelMatch(w))
+// request turns ps's flags and arguments into the query's request.
+func (f *psFlags) request(args []string) (query.PsRequest, error) {
+	r := query.PsRequest{Group: f.group, Cancelled: f.cancelled, Limit: f.limit}
+	for _, w := range f.with {
+		r.Filter.Labels = append(r.Filter.Labels, chains.ParseLabelMatch(w))
 	}
-	for _, s := range *fs.Lookup("state").Value.(*multiFlag) {
-		o.filter.States = append(o.filter.States, s)
-	}
-	if loc := fs.Lookup("loc").Value.String(); loc != "" {
-		re, err := regexp.Compile(loc)
+	r.Filter.States = append(r.Filter.States, f.state...)
+	if f.loc != "" {
+		re, err := regexp.Compile(f.loc)
 		if err != nil {
-			return o, fmt.Errorf("ps: -loc: %w", err)
+			return r, fmt.Errorf("-loc: %w", err)
 		}
-		o.filter.Loc = re
+		r.Filter.Loc = re
 	}
-	o.filter.MinWait = fs.Lookup("min-wait").Value.(flag.Getter).Get().(time.Duration)
-	o.filter.UserOnly = fs.Lookup("user").Value.(flag.Getter).Get().(bool)
-	o.limit = fs.Lookup("limit").Value.(flag.Getter).Get().(int)
-	o.json = fs.Lookup("json").Value.(flag.Getter).Get().(bool)
-	o.cancelled = fs.Lookup("cancelled").Value.(flag.Getter).Get().(bool)
-	o.group = fs.Lookup("group").Value.String()
-	if key, arg, ok := strings.Cut(o.group, ":"); ok && key == "label" {
-		o.group, o.labelKey = key, arg
-	} else if o.group == "label" {
+	r.Filter.MinWait = f.minWait
+	r.Filter.UserOnly = f.user
+	if key, arg, ok := strings.Cut(r.Group, ":"); ok && key == "label" {
+		r.Group, r.LabelKey = key, arg
+	} else if r.Group == "label" {
 		if len(args) == 0 {
-			return o, fmt.Errorf("ps: -group label needs a label key (-group label KEY)")
+			return r, errors.New("-group label needs a label key (-group label KEY)")
 		}
-		o.labelKey, args = args[0], args[1:]
+		r.LabelKey, args = args[0], args[1:]
 	}
 	if len(args) > 0 {
-		return o, fmt.Errorf("ps: unexpected argument %q (usage: %s)", args[0], psUsage)
+		return r, fmt.Errorf("unexpected argument %q (usage: %s)", args[0], psUsage)
 	}
-	if o.limit < 0 {
-		return o, fmt.Errorf("ps: -limit must be positive")
-	}
-	return o, nil
+	return r, nil
 }
 
-func (t *Terminal) ps(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	o, err := parsePsFlags(fs, args)
+func (t *Terminal) ps(ctx context.Context, f *psFlags, args []string) error {
+	r, err := f.request(args)
 	if err != nil {
 		return err
 	}
-	var key chains.GroupKey
-	if o.group != "" {
-		if key, err = chains.ParseGroupKey(o.group); err != nil {
-			return fmt.Errorf("ps: %w", err)
-		}
-	}
-	snap, err := t.snapshot(ctx)
+	d, err := t.q.Ps(ctx, r)
 	if err != nil {
 		return err
 	}
-	selected := chains.Select(snap.Goroutines, o.filter)
-	if o.cancelled {
-		if o.group != "" {
-			return fmt.Errorf("ps: -cancelled and -group do not combine")
-		}
-		return t.psCancelled(ctx, snap, selected, o)
-	}
-	if o.group != "" {
-		groups := chains.GroupGoroutines(selected, key, o.labelKey)
-		if o.limit > 0 && len(groups) > o.limit {
-			groups = groups[:o.limit]
-		}
-		if o.json {
-			return render.JSON(t.out, render.NewGroupDocs(groups))
-		}
-		return render.Groups(t.out, groups, describeGroupKey(o.group, o.labelKey))
-	}
-	if o.limit > 0 && len(selected) > o.limit {
-		selected = selected[:o.limit]
-	}
-	if o.json {
-		return render.JSON(t.out, render.PsJSON(selected))
-	}
-	return render.PsTable(t.out, selected, len(snap.Goroutines))
-}
-
-func describeGroupKey(group, labelKey string) string {
-	if group == "label" {
-		return "label " + labelKey
-	}
-	return group
+	return t.print(d, f.json)
 }

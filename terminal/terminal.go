@@ -1,6 +1,7 @@
 // Package terminal is dlv-tasks' command interpreter: it parses prompt
-// commands (ps, pstree, where, continue, …), runs them against a
-// dlvclient.Session and prints what chains and render make of the result.
+// commands (ps, pstree, where, continue, …), asks the query layer for the
+// document that answers them, and prints it. It holds no query logic and
+// talks to the debugger through Session, an interface declared here.
 // The same Terminal serves the interactive prompt and one-shot -c commands.
 package terminal
 
@@ -15,22 +16,55 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/query"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // ErrExit is returned by Execute when the user asked to leave.
 var ErrExit = errors.New("exit")
 
+// Session is what the terminal needs of a debugging session: the query
+// layer's Source, and control of a live target. *dlvclient.Session
+// implements it; tests use a fake.
+type Session interface {
+	query.Source
+	// Live reports whether code can run in the target (false for cores).
+	Live() bool
+	Continue() (model.StopState, error)
+	Halt() (model.StopState, error)
+	Next() (model.StopState, error)
+	Step() (model.StopState, error)
+	StepOut() (model.StopState, error)
+	State() (model.StopState, error)
+	SwitchGoroutine(id int64) (model.StopState, error)
+	Break(spec, cond string) (model.Breakpoint, error)
+	Breakpoints() ([]model.Breakpoint, error)
+	ClearBreakpoint(idOrName string) (model.Breakpoint, error)
+	// Eval evaluates expr in goroutine gid's frame (gid -1: the selected
+	// goroutine).
+	Eval(gid int64, frame int, expr string) (string, error)
+	Dump(path string) error
+	// BreakOnCancel stops the target when goroutine gid's context is
+	// cancelled.
+	BreakOnCancel(gid int64) (model.Breakpoint, error)
+	// CancelTask cancels a tracker task's context; false if it already was.
+	CancelTask(taskID uint64) (bool, error)
+}
+
 // Terminal runs dlv-tasks commands against one session.
 type Terminal struct {
-	session *dlvclient.Session
-	// out buffers command output (a table of 100k rows is otherwise 100k×7
-	// write calls); Execute flushes it after every command.
-	out    *bufio.Writer
+	session Session
+	q       *query.Querier
+	// buf buffers command output (a table of 100k rows is otherwise 100k×7
+	// write calls); out writes into it, refusing once the command is
+	// interrupted. Execute flushes it after every command.
+	dst    io.Writer
+	buf    *bufio.Writer
+	out    *interruptibleWriter
 	errOut io.Writer
 	// Progress, if set, is told how a long read advances (stderr on a tty).
-	Progress dlvclient.Progress
+	Progress model.Progress
 	// Confirm asks the user a yes/no question; nil means "no".
 	Confirm  func(question string) bool
 	commands []*command
@@ -42,8 +76,10 @@ type Terminal struct {
 
 // New returns a Terminal that prints command output to out and notes
 // (progress, target state changes) to errOut.
-func New(s *dlvclient.Session, out, errOut io.Writer) *Terminal {
-	t := &Terminal{session: s, out: bufio.NewWriterSize(out, 64<<10), errOut: errOut, selected: -1}
+func New(s Session, out, errOut io.Writer) *Terminal {
+	buf := bufio.NewWriterSize(out, 64<<10)
+	t := &Terminal{session: s, q: query.New(s), dst: out, buf: buf, out: &interruptibleWriter{w: buf},
+		errOut: errOut, selected: -1}
 	t.commands = t.commandTable()
 	t.byName = map[string]*command{}
 	for _, c := range t.commands {
@@ -54,8 +90,18 @@ func New(s *dlvclient.Session, out, errOut io.Writer) *Terminal {
 	return t
 }
 
-// Execute runs one command line. It returns ErrExit for exit/quit.
+// Execute runs one command line; Ctrl-C (SIGINT) interrupts it. It
+// returns ErrExit for exit/quit.
 func (t *Terminal) Execute(line string) error {
+	ctx, stop := interruptContext()
+	defer stop()
+	return t.ExecuteContext(ctx, line)
+}
+
+// ExecuteContext runs one command line until ctx is cancelled: then the
+// command stops reading the target and printing, and the error is
+// query.ErrInterrupted.
+func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	args, err := splitArgs(line)
 	if err != nil {
 		return err
@@ -67,10 +113,15 @@ func (t *Terminal) Execute(line string) error {
 	if !ok {
 		return fmt.Errorf("unknown command %q (type help)", args[0])
 	}
-	ctx, stop := interruptContext()
-	defer stop()
+	t.q.Progress = t.Progress
+	t.out.ctx = ctx
 	err = c.run(ctx, args[1:])
-	if ferr := t.out.Flush(); ferr != nil && err == nil {
+	t.out.ctx = nil
+	if errors.Is(err, query.ErrInterrupted) {
+		// Interrupted: what is still buffered is not printed.
+		t.buf.Reset(t.dst)
+	}
+	if ferr := t.buf.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write output: %w", ferr)
 	}
 	return err
@@ -97,13 +148,37 @@ func interruptContext() (context.Context, func()) {
 	}
 }
 
-// snapshot reads (or reuses) the target's goroutines.
-func (t *Terminal) snapshot(ctx context.Context) (*model.Snapshot, error) {
-	snap, err := t.session.Snapshot(ctx, t.Progress)
-	if errors.Is(err, context.Canceled) {
-		return nil, errors.New("interrupted")
+// interruptibleWriter writes command output until the command's context is
+// cancelled, then refuses with query.ErrInterrupted: Ctrl-C stops a long
+// table being printed, not only being read.
+type interruptibleWriter struct {
+	w   io.Writer
+	ctx context.Context
+}
+
+func (iw *interruptibleWriter) Write(p []byte) (int, error) {
+	if iw.ctx != nil && iw.ctx.Err() != nil {
+		return 0, query.ErrInterrupted
 	}
-	return snap, err
+	return iw.w.Write(p)
+}
+
+// print writes d to the output: its notes to errOut first, then d as text,
+// or as JSON when asJSON.
+func (t *Terminal) print(d query.Doc, asJSON bool) error {
+	for _, n := range d.Notes() {
+		fmt.Fprintf(t.errOut, "note: %s\n", n)
+	}
+	var err error
+	if asJSON {
+		err = render.JSON(t.out, d.JSON())
+	} else {
+		err = d.Text(t.out)
+	}
+	if errors.Is(err, query.ErrInterrupted) {
+		return query.ErrInterrupted
+	}
+	return err
 }
 
 // CommandNames lists every command name and alias, sorted: for completion.

@@ -2,68 +2,38 @@ package terminal
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 
-	"github.com/dlv-tasks/dlv-tasks/chains"
-	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/model"
-	"github.com/dlv-tasks/dlv-tasks/render"
+	"github.com/dlv-tasks/dlv-tasks/query"
 )
 
 func (t *Terminal) whereCommand() *command {
 	return &command{
-		names: []string{"where", "w"},
-		usage: "where [-depth N] [-json] ID",
-		help: "Show goroutine ID's stack, then its creation chain up to main: for each\n" +
-			"creator, the go statement and where it is now (or that it exited); with\n" +
-			"GODEBUG=tracebackancestors=N in the target, the creators' recorded stacks.",
-		flags: func(fs *flag.FlagSet) {
-			fs.Int("depth", dlvclient.DefaultStackDepth, "stack frames to read")
-			fs.Bool("json", false, "print JSON")
-		},
-		exec: func(ctx context.Context, fs *flag.FlagSet, args []string) error {
-			if len(args) == 0 {
-				return fmt.Errorf("where: %w (usage: where [-depth N] [-json] ID)", errNoID)
-			}
-			if err := wantArgs("where", args, 1, 1, "where [-depth N] [-json] ID"); err != nil {
-				return err
-			}
-			id, err := parseGoroutineID(args[0])
-			if err != nil {
-				return err
-			}
-			snap, err := t.snapshot(ctx)
-			if err != nil {
-				return err
-			}
-			g := snap.Goroutine(id)
-			if g == nil && snap.ExitedGoroutine(id) == nil {
-				return fmt.Errorf("where: goroutine %d: %w", id, dlvclient.ErrUnknownGoroutine)
-			}
-			var frames []model.Frame
-			var ancestors []model.Ancestor
-			if g != nil {
-				depth := fs.Lookup("depth").Value.(flag.Getter).Get().(int)
-				if frames, err = t.session.Stack(id, depth); err != nil {
+		names:   []string{"where", "w"},
+		usage:   "where [-depth N] [-json] ID|t:N",
+		minArgs: 1, maxArgs: 1, missing: "goroutine id",
+		summary: "Show a goroutine's stack, then its creation chain up to main.",
+		help: "Show goroutine ID's stack (or live task t:N's), then its creation chain up to\n" +
+			"main: for each creator, the go statement and where it is now (or that it\n" +
+			"exited); with GODEBUG=tracebackancestors=N in the target, the creators'\n" +
+			"recorded stacks.",
+		setup: func(fs *flag.FlagSet) runFunc {
+			var depth int
+			var asJSON bool
+			fs.IntVar(&depth, "depth", model.DefaultStackDepth, "read at most `N` stack frames")
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			return func(ctx context.Context, args []string) error {
+				id, err := parseID(args[0])
+				if err != nil {
 					return err
 				}
-				if ancestors, _, err = t.session.Ancestors(id, 10, 16); err != nil && !errors.Is(err, dlvclient.ErrExited) {
-					fmt.Fprintf(t.errOut, "note: %v\n", err)
+				d, err := t.q.Where(ctx, query.WhereRequest{ID: id, Depth: depth})
+				if err != nil {
+					return err
 				}
+				return t.print(d, asJSON)
 			}
-			chain, err := chains.CreationChain(snap, id)
-			if err != nil {
-				return err
-			}
-			if fs.Lookup("json").Value.(flag.Getter).Get().(bool) {
-				return render.JSON(t.out, render.NewWhereDoc(g, frames, chain, ancestors))
-			}
-			if g == nil {
-				fmt.Fprintf(t.out, "goroutine %d has exited; its runtime record survives (partial history):\n", id)
-			}
-			return render.Where(t.out, g, frames, chain, ancestors)
 		},
 	}
 }

@@ -52,9 +52,6 @@ type Limits struct {
 	LastTaskID, LastCtxID, LastGroupID uint64
 }
 
-// NoLimits disables the id checks.
-var NoLimits = Limits{^uint64(0), ^uint64(0), ^uint64(0)}
-
 // Flags of task and end records.
 const (
 	flagPreserved = 1

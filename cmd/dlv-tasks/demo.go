@@ -10,6 +10,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/internal/demosrc"
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 func newDemoCommand(opts *options) *cobra.Command {
@@ -35,7 +36,7 @@ func newDemoCommand(opts *options) *cobra.Command {
 			// that break, step and print behave as in a debug build, and so
 			// is the tracker, so that `cancel` works: Delve injects calls
 			// only into unoptimized functions.
-			if err := buildProgram(src, exe, "-gcflags=example.com/demo/...=-N -l", "-gcflags=github.com/dlv-tasks/dlv-tasks/tracker=-N -l"); err != nil {
+			if err := buildProgram(src, exe, "-gcflags=example.com/demo/...=-N -l", "-gcflags="+model.TrackerPackage+"=-N -l"); err != nil {
 				return err
 			}
 			s, err := dlvclient.Exec(exe, nil)

@@ -401,29 +401,46 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 
 // TestInterruptHaltsContinue sends Ctrl-C (SIGINT) while the target runs
 // under continue: the target halts, dlv-tasks survives, and the prompt keeps
-// working.
+// working. It waits for the target's own READY line (it has built the zoo
+// and blocks), then for dlv-tasks' report of the halt: no clock.
 func TestInterruptHaltsContinue(t *testing.T) {
 	exe := testutil.BuildTarget(t, "zoo")
 	cmd := exec.Command(dlvTasks(t), "exec", exe, "--", "-n", "1")
 	cmd.Env = append(os.Environ(), "DLV_TASKS_HISTORY="+filepath.Join(t.TempDir(), "h"))
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr watchedOutput
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	wait := func(what string, seen ...<-chan struct{}) {
+		t.Helper()
+		cases := append([]<-chan struct{}{}, seen...)
+		for len(cases) < 2 {
+			cases = append(cases, nil)
+		}
+		select {
+		case <-cases[0]:
+		case <-cases[1]:
+		case err := <-done:
+			t.Fatalf("dlv-tasks exited (%v) before %s; stdout:\n%s\nstderr:\n%s", err, what, stdout.String(), stderr.String())
+		case <-time.After(time.Minute):
+			t.Fatalf("no %s within a minute; stdout:\n%s\nstderr:\n%s", what, stdout.String(), stderr.String())
+		}
+	}
 
 	_, err = io.WriteString(stdin, "continue\n")
 	require.NoError(t, err)
-	time.Sleep(2 * time.Second) // the zoo reaches its blocking state
+	// The target's output goes to dlv-tasks' stdout or stderr.
+	wait("READY line from the target", stdout.when("READY "), stderr.when("READY "))
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	time.Sleep(500 * time.Millisecond)
+	wait("report of the halt", stdout.when("stopped at"))
 	_, err = io.WriteString(stdin, "ps -user -loc main.level3\nexit\n")
 	require.NoError(t, err)
 	stdin.Close()
 
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		require.NoError(t, err, "stderr: %s", stderr.String())
@@ -433,6 +450,49 @@ func TestInterruptHaltsContinue(t *testing.T) {
 	require.Contains(t, stdout.String(), "stopped at", "continue reports where the halt stopped the target")
 	require.Regexp(t, `\d+ goroutines \(showing [1-9]`, stdout.String(), "ps works after the halt")
 	require.Contains(t, stdout.String(), "main.level3")
+}
+
+// watchedOutput collects a process's output and tells when a text first
+// appears in it.
+type watchedOutput struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	watches map[string]chan struct{}
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	for text, seen := range w.watches {
+		if bytes.Contains(w.buf.Bytes(), []byte(text)) {
+			close(seen)
+			delete(w.watches, text)
+		}
+	}
+	return n, err
+}
+
+// when returns a channel closed once text has been written.
+func (w *watchedOutput) when(text string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	seen := make(chan struct{})
+	if bytes.Contains(w.buf.Bytes(), []byte(text)) {
+		close(seen)
+		return seen
+	}
+	if w.watches == nil {
+		w.watches = map[string]chan struct{}{}
+	}
+	w.watches[text] = seen
+	return seen
+}
+
+func (w *watchedOutput) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // processesRunning lists the pids whose executable is exe.

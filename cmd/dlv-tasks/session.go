@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/terminal"
@@ -50,7 +51,13 @@ func runCommands(t *terminal.Terminal, commands []string) error {
 			break
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "error: %s: %v\n", c, err)
+			// The error names its command once; the line is repeated only
+			// when it says more (its arguments).
+			if strings.HasPrefix(err.Error(), strings.TrimSpace(c)+":") {
+				fmt.Fprintf(os.Stderr, "error: %v\n", err)
+			} else {
+				fmt.Fprintf(os.Stderr, "error: %s: %v\n", c, err)
+			}
 			failed = true
 		}
 	}

@@ -1,0 +1,178 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
+)
+
+// maxContextScan bounds how many goroutines ps -cancelled walks the
+// contexts of without the tracker (one debugger round trip per frame).
+const maxContextScan = 2000
+
+// PsRequest asks for a goroutine listing.
+type PsRequest struct {
+	// Filter selects the goroutines.
+	Filter chains.Filter
+	// Group, if set, groups the selection by this key (a chains.GroupKey
+	// name); LabelKey is the label for Group "label".
+	Group    string
+	LabelKey string
+	// Cancelled lists swallowed cancellations instead: goroutines still
+	// running after their context was cancelled. It does not combine with
+	// Group.
+	Cancelled bool
+	// Limit shows at most this many goroutines or groups (0: all).
+	Limit int
+}
+
+// PsDoc is a goroutine listing: the table of goroutines.
+type PsDoc struct {
+	notes
+	// Goroutines are the selected goroutines, cut to the limit.
+	Goroutines []model.Goroutine
+	// Total counts every goroutine of the snapshot.
+	Total int
+}
+
+// Text writes the ps table.
+func (d *PsDoc) Text(w io.Writer) error { return render.PsTable(w, d.Goroutines, d.Total) }
+
+// JSON returns the ps --json array.
+func (d *PsDoc) JSON() any { return render.PsJSON(d.Goroutines) }
+
+// GroupsDoc is a grouped goroutine listing.
+type GroupsDoc struct {
+	notes
+	Groups []chains.Group
+	// By describes the grouping key ("creation", "label KEY", …).
+	By string
+}
+
+// Text writes the groups, largest first.
+func (d *GroupsDoc) Text(w io.Writer) error { return render.Groups(w, d.Groups, d.By) }
+
+// JSON returns the groups' documents.
+func (d *GroupsDoc) JSON() any { return render.NewGroupDocs(d.Groups) }
+
+// SwallowedDoc lists swallowed cancellations.
+type SwallowedDoc struct {
+	notes
+	// Tracker is the tracker read they come from (nil: found in the
+	// goroutines' frame contexts).
+	Tracker   *model.Tracker
+	Swallowed []chains.Swallowed
+}
+
+// Text writes the swallowed cancellations table.
+func (d *SwallowedDoc) Text(w io.Writer) error { return render.Swallowed(w, d.Tracker, d.Swallowed) }
+
+// JSON returns the swallowed cancellations' documents.
+func (d *SwallowedDoc) JSON() any { return render.NewSwallowedDocs(d.Swallowed) }
+
+// Ps lists goroutines: filtered, grouped, or their swallowed cancellations.
+func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
+	if r.Limit < 0 {
+		return nil, errors.New("-limit must be 0 (no limit) or more")
+	}
+	if r.Group == "label" && r.LabelKey == "" {
+		return nil, errors.New("-group label needs a label key (-group label KEY)")
+	}
+	var key chains.GroupKey
+	if r.Group != "" {
+		var err error
+		if key, err = chains.ParseGroupKey(r.Group); err != nil {
+			return nil, err
+		}
+	}
+	snap, err := q.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	selected := chains.Select(snap.Goroutines, r.Filter)
+	if r.Cancelled {
+		if r.Group != "" {
+			return nil, errors.New("-cancelled and -group do not combine")
+		}
+		return q.psCancelled(ctx, snap, selected, r.Limit)
+	}
+	if r.Group != "" {
+		groups := limit(chains.GroupGoroutines(selected, key, r.LabelKey), r.Limit)
+		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
+	}
+	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines)}, nil
+}
+
+func describeGroupKey(group, labelKey string) string {
+	if group == "label" {
+		return "label " + labelKey
+	}
+	return group
+}
+
+// psCancelled lists swallowed cancellations among selected: from the
+// tracker's records when the target uses it, else from the contexts found
+// in each goroutine's frames.
+func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine, n int) (Doc, error) {
+	d := &SwallowedDoc{Tracker: snap.Tracker}
+	if d.Tracker == nil {
+		var err error
+		if d.Tracker, err = q.tracker(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if d.Tracker != nil {
+		keep := make(map[int64]bool, len(selected))
+		for _, g := range selected {
+			keep[g.ID] = true
+		}
+		for _, s := range chains.SwallowedCancellations(d.Tracker, snap) {
+			if keep[s.Goroutine.ID] {
+				d.Swallowed = append(d.Swallowed, s)
+			}
+		}
+	} else {
+		var err error
+		if d.Swallowed, err = q.swallowedFromContexts(ctx, d, snap, selected); err != nil {
+			return nil, err
+		}
+	}
+	if d.Swallowed == nil {
+		d.Swallowed = []chains.Swallowed{}
+	}
+	d.Swallowed = limit(d.Swallowed, n)
+	return d, nil
+}
+
+// swallowedFromContexts walks the contexts of each user goroutine of
+// selected (at most maxContextScan of them).
+func (q *Querier) swallowedFromContexts(ctx context.Context, d *SwallowedDoc, snap *model.Snapshot, selected []model.Goroutine) ([]chains.Swallowed, error) {
+	var out []chains.Swallowed
+	scanned := 0
+	for i := range selected {
+		g := snap.Goroutine(selected[i].ID)
+		if g == nil || g.System {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		if scanned == maxContextScan {
+			d.notef("contexts walked for the first %d goroutines only (narrow with -loc, -with, -state)", maxContextScan)
+			break
+		}
+		scanned++
+		cs, err := q.src.Contexts(g.ID)
+		if err != nil {
+			continue // an unreadable goroutine is not evidence either way
+		}
+		if s, ok := chains.SwallowedFromContexts(g, cs); ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,221 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
+)
+
+var bg = context.Background()
+
+// text renders d as the prompt shows it.
+func text(t *testing.T, d Doc) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, d.Text(&b))
+	return b.String()
+}
+
+// jsonOf renders d as --json prints it, decoded generically.
+func jsonOf(t *testing.T, d Doc) any {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, render.JSON(&b, d.JSON()))
+	var v any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &v), b.String())
+	return v
+}
+
+func TestPsListsFiltersAndLimits(t *testing.T) {
+	src := &fakeSource{snap: plainFixture(5)}
+	q := New(src)
+	var stages []string
+	q.Progress = func(stage string, done, total int) { stages = append(stages, stage) }
+
+	d, err := q.Ps(bg, PsRequest{})
+	require.NoError(t, err)
+	ps := d.(*PsDoc)
+	assert.Len(t, ps.Goroutines, 7)
+	assert.Equal(t, 7, ps.Total)
+	assert.Equal(t, []string{"goroutines"}, stages, "the querier passes its progress to the source")
+
+	d, err = q.Ps(bg, PsRequest{Filter: chains.Filter{UserOnly: true}, Limit: 2})
+	require.NoError(t, err)
+	ps = d.(*PsDoc)
+	require.Len(t, ps.Goroutines, 2)
+	assert.Equal(t, 7, ps.Total, "the total counts every goroutine, not the selection")
+	out := text(t, d)
+	assert.Contains(t, out, "(showing 2)")
+	assert.NotContains(t, out, "forcegchelper")
+	arr := jsonOf(t, d).([]any)
+	require.Len(t, arr, 2)
+	assert.EqualValues(t, 1, arr[0].(map[string]any)["id"])
+
+	d, err = q.Ps(bg, PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`main\.main`)}})
+	require.NoError(t, err)
+	assert.Len(t, d.(*PsDoc).Goroutines, 1)
+	assert.Empty(t, d.Notes())
+}
+
+func TestPsGroups(t *testing.T) {
+	snap := plainFixture(4)
+	for i, shard := range []string{"a", "a", "a", "b"} { // goroutines 2..5
+		snap.Goroutines[i+1].Labels = map[string]string{"shard": shard}
+	}
+	q := New(&fakeSource{snap: snap})
+
+	d, err := q.Ps(bg, PsRequest{Group: "creation"})
+	require.NoError(t, err)
+	g := d.(*GroupsDoc)
+	require.NotEmpty(t, g.Groups)
+	assert.Equal(t, 4, g.Groups[0].Count, "main's four workers share a creation site, largest group first")
+	assert.Contains(t, text(t, d), "by creation")
+
+	d, err = q.Ps(bg, PsRequest{Group: "label", LabelKey: "shard", Limit: 1})
+	require.NoError(t, err)
+	g = d.(*GroupsDoc)
+	require.Len(t, g.Groups, 1, "the limit cuts groups")
+	assert.Equal(t, "label shard", g.By)
+	assert.Equal(t, 3, g.Groups[0].Count)
+	assert.Contains(t, g.Groups[0].Key, "a")
+	assert.Equal(t, []int64{2, 3, 4}, g.Groups[0].IDs)
+	assert.Len(t, jsonOf(t, d).([]any), 1)
+}
+
+func TestPsRequestErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		r    PsRequest
+		want string
+	}{
+		"negative limit":      {PsRequest{Limit: -1}, "-limit must be 0 (no limit) or more"},
+		"label without key":   {PsRequest{Group: "label"}, "-group label needs a label key"},
+		"unknown group":       {PsRequest{Group: "sideways"}, "sideways"},
+		"cancelled and group": {PsRequest{Group: "creation", Cancelled: true}, "-cancelled and -group do not combine"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := &fakeSource{snap: plainFixture(1)}
+			_, err := New(src).Ps(bg, tc.r)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// A bad request is refused before the target is read.
+	src := &fakeSource{snap: plainFixture(1)}
+	_, err := New(src).Ps(bg, PsRequest{Limit: -1})
+	require.Error(t, err)
+	assert.Zero(t, src.snapshots)
+}
+
+func TestPsSourceErrors(t *testing.T) {
+	src := &fakeSource{snap: plainFixture(1), snapErr: model.ErrExited}
+	_, err := New(src).Ps(bg, PsRequest{})
+	assert.ErrorIs(t, err, model.ErrExited)
+
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	_, err = New(&fakeSource{snap: plainFixture(1)}).Ps(ctx, PsRequest{})
+	assert.Equal(t, ErrInterrupted, err, "a cancelled read is the one interrupted error")
+}
+
+func TestPsCancelledFromTracker(t *testing.T) {
+	for _, inSnap := range []bool{true, false} {
+		t.Run(fmt.Sprintf("tracker in snapshot %v", inSnap), func(t *testing.T) {
+			src := trackedSource(inSnap)
+			d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+			require.NoError(t, err)
+			s := d.(*SwallowedDoc)
+			var gids []int64
+			for _, sw := range s.Swallowed {
+				gids = append(gids, sw.Goroutine.ID)
+			}
+			// Task 6 (g 12) runs under cancelled ctx 12, task 11 (g 14)
+			// past its deadline, task 9 (g 13) under a cancelled (cyclic)
+			// context.
+			assert.ElementsMatch(t, []int64{12, 13, 14}, gids)
+			assert.Zero(t, src.contextReads, "with the tracker, no frame is walked")
+			if inSnap {
+				assert.Zero(t, src.trackers, "the snapshot's tracker read is reused")
+			} else {
+				assert.Equal(t, 1, src.trackers)
+			}
+			assert.Contains(t, text(t, d), "inner")
+			assert.Len(t, jsonOf(t, d).([]any), 3)
+
+			// Filters and the limit apply to the swallowed ones.
+			d, err = New(src).Ps(bg, PsRequest{Cancelled: true, Filter: chains.Filter{Loc: regexp.MustCompile(`main\.inner`)}})
+			require.NoError(t, err)
+			require.Len(t, d.(*SwallowedDoc).Swallowed, 1)
+			assert.EqualValues(t, 12, d.(*SwallowedDoc).Swallowed[0].Goroutine.ID)
+			d, err = New(src).Ps(bg, PsRequest{Cancelled: true, Limit: 1})
+			require.NoError(t, err)
+			assert.Len(t, d.(*SwallowedDoc).Swallowed, 1)
+		})
+	}
+	src := trackedSource(false)
+	src.trackerErr = errBoom
+	_, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+	assert.ErrorIs(t, err, errBoom)
+}
+
+func TestPsCancelledFromContexts(t *testing.T) {
+	src := &fakeSource{snap: plainFixture(3), contexts: map[int64][]model.ContextChain{3: cancelledContexts()},
+		contextsErr: map[int64]error{4: errBoom}}
+	d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+	require.NoError(t, err)
+	s := d.(*SwallowedDoc)
+	require.Len(t, s.Swallowed, 1, "an unreadable goroutine (4) is no evidence either way")
+	assert.EqualValues(t, 3, s.Swallowed[0].Goroutine.ID)
+	assert.Equal(t, "context canceled", s.Swallowed[0].Err)
+	assert.Nil(t, s.Tracker)
+	assert.Equal(t, 4, src.contextReads, "user goroutines only: main and three workers, not the runtime's")
+	assert.Empty(t, d.Notes())
+
+	// Nothing swallowed: an empty list, not null.
+	src = &fakeSource{snap: plainFixture(2)}
+	d, err = New(src).Ps(bg, PsRequest{Cancelled: true})
+	require.NoError(t, err)
+	assert.Equal(t, []any{}, jsonOf(t, d))
+}
+
+func TestPsCancelledScanIsBounded(t *testing.T) {
+	src := &fakeSource{snap: plainFixture(maxContextScan + 10)}
+	d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+	require.NoError(t, err)
+	assert.Equal(t, maxContextScan, src.contextReads)
+	require.Len(t, d.Notes(), 1)
+	assert.Contains(t, d.Notes()[0], fmt.Sprintf("first %d goroutines only", maxContextScan))
+}
+
+func TestPsCancelledInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	src := &fakeSource{snap: plainFixture(50)}
+	src.onContexts = func() {
+		if src.contextReads == 5 {
+			cancel()
+		}
+	}
+	_, err := New(src).Ps(ctx, PsRequest{Cancelled: true})
+	assert.Equal(t, ErrInterrupted, err)
+	assert.Equal(t, 5, src.contextReads, "the walk stops at the first goroutine after Ctrl-C")
+}
+
+func TestInterrupted(t *testing.T) {
+	assert.Nil(t, Interrupted(nil))
+	assert.Equal(t, ErrInterrupted, Interrupted(fmt.Errorf("read: %w", context.Canceled)))
+	assert.Equal(t, errBoom, Interrupted(errBoom))
+	assert.True(t, errors.Is(Interrupted(context.Canceled), ErrInterrupted))
+	assert.False(t, strings.Contains(ErrInterrupted.Error(), "context"))
+}

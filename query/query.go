@@ -1,0 +1,168 @@
+// Package query answers dlv-tasks' questions: given a Source (a live
+// session, a core, or any reader that yields model snapshots) and a request
+// (ps with filters, a creation tree, a stack with its creation chain, a
+// cancellation chain, the history of ended tasks), it returns the document
+// a face prints. Faces (the prompt, a web view, a dump reader) parse input,
+// call the Querier and print the Doc; they hold no query logic.
+//
+// The package never imports the Delve client: a Source is declared here,
+// by its consumer, as Delve's terminal takes a service.Client.
+//
+// A new face plugs in by holding a Querier over its Source and printing
+// Docs: a web view calls the same methods from its handlers and serves
+// Doc.JSON (or templates over the concrete Doc types); a dump reader
+// implements Source over a parsed goroutine dump (Snapshot and Cached
+// return it, Tracker returns nil, nil, Stack comes from the dump, and
+// Contexts/Ancestors report that a dump has none) and gets every query for
+// free. Neither adds query logic.
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// Source is what the query layer reads a target through. *dlvclient.Session
+// implements it; a dump reader implements it over parsed text.
+type Source interface {
+	// Snapshot reads the target's goroutines (or returns the snapshot
+	// already read at this stop), telling progress how a long read
+	// advances (progress may be nil).
+	Snapshot(ctx context.Context, progress model.Progress) (*model.Snapshot, error)
+	// Cached returns the snapshot already read at this stop, or nil; it
+	// never reads the target.
+	Cached() *model.Snapshot
+	// Tracker reads the tracker's live tasks and history; nil, nil when the
+	// target does not use the tracker.
+	Tracker(ctx context.Context) (*model.Tracker, error)
+	// TrackerHistory is Tracker without the live arena (Live is empty):
+	// enough for ended tasks and cancellations, and cheaper.
+	TrackerHistory(ctx context.Context) (*model.Tracker, error)
+	// Stack returns goroutine id's stack, innermost frame first, at most
+	// depth frames (0: model.DefaultStackDepth).
+	Stack(id int64, depth int) ([]model.Frame, error)
+	// Ancestors returns the creators' stacks recorded by
+	// GODEBUG=tracebackancestors=N (n ancestors, depth frames each).
+	Ancestors(id int64, n, depth int) (ancestors []model.Ancestor, enabled bool, err error)
+	// Contexts returns the contexts found in goroutine gid's frames, each
+	// walked to the root of its tree.
+	Contexts(gid int64) ([]model.ContextChain, error)
+}
+
+// ErrInterrupted is returned when the user interrupted a query (its context
+// was cancelled): the one error every face shows for Ctrl-C.
+var ErrInterrupted = errors.New("interrupted")
+
+// Interrupted maps a cancelled context's error to ErrInterrupted and
+// returns any other error unchanged.
+func Interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// Doc is the document a query answers with: a face prints Text, or JSON
+// (through render.JSON) when the user asked for --json, and shows Notes
+// (things the user should know that are not the answer) on its side channel.
+type Doc interface {
+	// Text writes the document as the prompt shows it.
+	Text(w io.Writer) error
+	// JSON returns the value --json prints.
+	JSON() any
+	// Notes are remarks for the user (a fallback taken, a scan cut short).
+	Notes() []string
+}
+
+// notes is embedded by every Doc.
+type notes struct{ notes []string }
+
+// Notes returns the remarks collected while the query ran.
+func (n *notes) Notes() []string { return n.notes }
+
+func (n *notes) notef(format string, args ...any) {
+	n.notes = append(n.notes, fmt.Sprintf(format, args...))
+}
+
+// Querier answers requests against one Source.
+type Querier struct {
+	src Source
+	// Progress, if set, is told how a long read advances.
+	Progress model.Progress
+}
+
+// New returns a Querier reading src.
+func New(src Source) *Querier { return &Querier{src: src} }
+
+// snapshot reads (or reuses) the target's goroutines.
+func (q *Querier) snapshot(ctx context.Context) (*model.Snapshot, error) {
+	snap, err := q.src.Snapshot(ctx, q.Progress)
+	if err != nil {
+		return nil, Interrupted(err)
+	}
+	return snap, nil
+}
+
+// tracker returns the tracker read, or nil, nil without the tracker.
+func (q *Querier) tracker(ctx context.Context) (*model.Tracker, error) {
+	tr, err := q.src.Tracker(ctx)
+	return tr, Interrupted(err)
+}
+
+// requireHistory reads only the tracker's history (no live arena), failing
+// with chains.ErrNoTracker without the tracker.
+func (q *Querier) requireHistory(ctx context.Context) (*model.Tracker, error) {
+	tr, err := q.src.TrackerHistory(ctx)
+	if err != nil {
+		return nil, Interrupted(err)
+	}
+	if tr == nil {
+		return nil, chains.ErrNoTracker
+	}
+	return tr, nil
+}
+
+// requireTracker is tracker, failing with chains.ErrNoTracker without it.
+func (q *Querier) requireTracker(ctx context.Context) (*model.Tracker, error) {
+	tr, err := q.tracker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tr == nil {
+		return nil, chains.ErrNoTracker
+	}
+	return tr, nil
+}
+
+// RequireTracker fails with chains.ErrNoTracker when the target does not
+// use the tracker (for actions on tasks that are not queries).
+func (q *Querier) RequireTracker(ctx context.Context) error {
+	_, err := q.requireTracker(ctx)
+	return err
+}
+
+// snapshotWithTracker reads the goroutines and the tracker at this stop.
+func (q *Querier) snapshotWithTracker(ctx context.Context) (*model.Snapshot, *model.Tracker, error) {
+	snap, err := q.snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if snap.Tracker != nil {
+		return snap, snap.Tracker, nil
+	}
+	tr, err := q.tracker(ctx)
+	return snap, tr, err
+}
+
+// limit cuts s to at most n elements (n <= 0: no limit).
+func limit[T any](s []T, n int) []T {
+	if n > 0 && len(s) > n {
+		return s[:n]
+	}
+	return s
+}
