@@ -30,6 +30,26 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 	return convertFrames(frames), nil
 }
 
+// StackCut is Stack reading at most depth frames (DefaultStackDepth when
+// depth <= 0) and reporting whether the stack goes on below the last one:
+// more is true when the goroutine has more than depth frames.
+func (s *Session) StackCut(id int64, depth int) (frames []model.Frame, more bool, err error) {
+	if depth <= 0 {
+		depth = DefaultStackDepth
+	}
+	// Delve's depth counts the frames below the first: it returns up to
+	// depth+1 frames, so one frame more than asked for says the stack is
+	// deeper.
+	frames, err = s.Stack(id, depth)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(frames) > depth {
+		return frames[:depth], true, nil
+	}
+	return frames, false, nil
+}
+
 func convertFrames(frames []api.Stackframe) []model.Frame {
 	out := make([]model.Frame, len(frames))
 	for i, f := range frames {

@@ -11,6 +11,9 @@ type WhereDoc struct {
 	Goroutine *model.Goroutine `json:"goroutine"`
 	// Stack is its stack, innermost frame first.
 	Stack []model.Frame `json:"stack"`
+	// StackCut says the stack goes on below its last frame (read to a
+	// depth limit).
+	StackCut bool `json:"stack_cut"`
 	// CreationChain is its chain of creators, nearest first.
 	CreationChain []LinkDoc `json:"creation_chain"`
 	// Ancestors are its creators' stacks recorded by the runtime under
@@ -75,9 +78,10 @@ type GroupDoc struct {
 }
 
 // NewWhereDoc builds the where --json document; g may be nil.
-func NewWhereDoc(g *model.Goroutine, frames []model.Frame, chain []chains.Link, ancestors []model.Ancestor) WhereDoc {
+func NewWhereDoc(g *model.Goroutine, frames []model.Frame, more bool, chain []chains.Link, ancestors []model.Ancestor) WhereDoc {
 	d := WhereDoc{
 		Stack:         nonNil(frames),
+		StackCut:      more,
 		CreationChain: NewLinkDocs(chain),
 		Ancestors:     make([]model.Ancestor, len(ancestors)),
 	}

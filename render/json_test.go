@@ -39,10 +39,11 @@ func TestWhereDoc(t *testing.T) {
 	s := whereSnapshot()
 	chain, err := chains.CreationChain(s, 12)
 	require.NoError(t, err)
-	doc := NewWhereDoc(nil, nil, chain, []model.Ancestor{{ID: 5}})
+	doc := NewWhereDoc(nil, nil, false, chain, []model.Ancestor{{ID: 5}})
 	assert.Equal(t, `{
   "goroutine": null,
   "stack": [],
+  "stack_cut": false,
   "creation_chain": [
     {
       "child_id": 12,
@@ -105,8 +106,9 @@ func TestWhereDoc(t *testing.T) {
 }
 `, jsonString(t, doc))
 
-	empty := jsonString(t, NewWhereDoc(s.Goroutine(1), nil, nil, nil))
+	empty := jsonString(t, NewWhereDoc(s.Goroutine(1), nil, false, nil, nil))
 	assert.Contains(t, empty, `"stack": [],
+  "stack_cut": false,
   "creation_chain": [],
   "ancestors": []`)
 	assert.Contains(t, empty, `"labels": {}`)

@@ -43,10 +43,11 @@ func (t *Terminal) whereCommand() *command {
 				return fmt.Errorf("where: goroutine %d: %w", id, dlvclient.ErrUnknownGoroutine)
 			}
 			var frames []model.Frame
+			var more bool
 			var ancestors []model.Ancestor
 			if g != nil {
 				depth := fs.Lookup("depth").Value.(flag.Getter).Get().(int)
-				if frames, err = t.session.Stack(id, depth); err != nil {
+				if frames, more, err = t.session.StackCut(id, depth); err != nil {
 					return err
 				}
 				if ancestors, _, err = t.session.Ancestors(id, 10, 16); err != nil && !errors.Is(err, dlvclient.ErrExited) {
@@ -58,12 +59,12 @@ func (t *Terminal) whereCommand() *command {
 				return err
 			}
 			if fs.Lookup("json").Value.(flag.Getter).Get().(bool) {
-				return render.JSON(t.out, render.NewWhereDoc(g, frames, chain, ancestors))
+				return render.JSON(t.out, render.NewWhereDoc(g, frames, more, chain, ancestors))
 			}
 			if g == nil {
 				fmt.Fprintf(t.out, "goroutine %d has exited; its runtime record survives (partial history):\n", id)
 			}
-			return render.Where(t.out, g, frames, chain, ancestors)
+			return render.Where(t.out, g, frames, more, chain, ancestors)
 		},
 	}
 }
