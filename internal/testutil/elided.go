@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	sectionIDRE = regexp.MustCompile(`^goroutine (\d+) `)
-	elidedCountRE  = regexp.MustCompile(`^\.\.\.(\d+) frames elided\.\.\.$`)
+	sectionIDRE   = regexp.MustCompile(`^goroutine (\d+) `)
+	elidedCountRE = regexp.MustCompile(`^\.\.\.(\d+) frames elided\.\.\.$`)
 )
 
 // ElidedFrames returns, for each goroutine of a runtime traceback whose stack
