@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/model"
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
-const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group] [-cancelled] [-limit N] [-json]"
+const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group|origin|stack] [-cancelled] [-limit N] [-json]"
 
 func (t *Terminal) psCommand() *command {
 	return &command{
@@ -20,7 +22,8 @@ func (t *Terminal) psCommand() *command {
 		usage: psUsage,
 		help: "List goroutines: id, parent, state, wait, labels, tracker task and group (with\n" +
 			"the tracker), user location, creator. Filters combine; -group prints groups with\n" +
-			"counts, largest first (task: by task name; group: by tracker group). -cancelled\n" +
+			"counts, largest first (task: by task name; group: by tracker group; origin: by\n" +
+			"what each goroutine runs, below spawn helpers; stack: by whole stack). -cancelled\n" +
 			"lists swallowed cancellations: goroutines still running after their context was\n" +
 			"cancelled, how long ago, and where they are stuck.",
 		flags: func(fs *flag.FlagSet) {
@@ -29,7 +32,7 @@ func (t *Terminal) psCommand() *command {
 			fs.String("loc", "", "only goroutines whose location (function or file) matches `REGEX`")
 			fs.Duration("min-wait", 0, "only goroutines blocked at least this long (where the runtime knows)")
 			fs.Bool("user", false, "hide goroutines the runtime started for itself")
-			fs.String("group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
+			fs.String("group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group, origin, stack")
 			fs.Bool("cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
 			fs.Int("limit", 0, "show at most N goroutines (or groups)")
 			fs.Bool("json", false, "print JSON")
@@ -109,7 +112,14 @@ func (t *Terminal) ps(ctx context.Context, fs *flag.FlagSet, args []string) erro
 		return t.psCancelled(ctx, snap, selected, o)
 	}
 	if o.group != "" {
-		groups := chains.GroupGoroutines(selected, key, o.labelKey)
+		var facts *chains.StackFacts
+		if key.NeedsStacks() {
+			facts = &chains.StackFacts{Stacks: t.session.Stacks(ctx, goroutineIDs(selected), dlvclient.WholeStackDepth)}
+			if key == chains.GroupByOrigin {
+				facts.IndirectCalls = t.session.IndirectCalls(chains.SpawnCallSites(selected, facts.Stacks))
+			}
+		}
+		groups := chains.GroupGoroutinesWithStacks(selected, key, o.labelKey, facts)
 		if o.limit > 0 && len(groups) > o.limit {
 			groups = groups[:o.limit]
 		}
@@ -125,6 +135,14 @@ func (t *Terminal) ps(ctx context.Context, fs *flag.FlagSet, args []string) erro
 		return render.JSON(t.out, render.PsJSON(selected))
 	}
 	return render.PsTable(t.out, selected, len(snap.Goroutines))
+}
+
+func goroutineIDs(gs []model.Goroutine) []int64 {
+	ids := make([]int64, len(gs))
+	for i := range gs {
+		ids[i] = gs[i].ID
+	}
+	return ids
 }
 
 func describeGroupKey(group, labelKey string) string {

@@ -15,6 +15,7 @@
 //	├── startGoRoutine.func1 → (*Server).Start.func1 → (*Server).statsLoop [select]
 //	├── flushMetrics                                                  [chan receive]
 //	├── rotateLogs ×2                                                 [chan receive]
+//	├── sync.(*WaitGroup).Go.func1 → (*Server).compactLoop            [chan receive]
 //	└── -clients loopback connections, dialled by main
 //
 // The hooks flushMetrics, rotateLogs, rotateLogs are started by one go
@@ -42,6 +43,9 @@ type Server struct {
 	grMu      sync.Mutex
 	grRunning bool
 	grWG      sync.WaitGroup
+
+	// background runs maintenance that outlives no client.
+	background sync.WaitGroup
 
 	// parked counts goroutines that reached the point just before blocking.
 	parked sync.WaitGroup
@@ -81,6 +85,8 @@ func (s *Server) Start() {
 	s.startGoRoutine(func() {
 		s.statsLoop(time.Hour)
 	})
+	s.parked.Add(1)
+	s.background.Go(s.compactLoop)
 	hooks := []func(<-chan struct{}){flushMetrics, rotateLogs, rotateLogs}
 	s.parked.Add(len(hooks))
 	for _, h := range hooks {
@@ -152,6 +158,12 @@ func (s *Server) statsLoop(every time.Duration) {
 			return
 		}
 	}
+}
+
+// compactLoop compacts storage whenever asked to.
+func (s *Server) compactLoop() {
+	s.parked.Done()
+	<-s.quit
 }
 
 var parkedHooks *sync.WaitGroup
