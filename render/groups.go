@@ -75,11 +75,13 @@ func stackGroups(w io.Writer, groups []chains.Group) error {
 			}
 			fmt.Fprintf(tw, "    %s\t%s\n", fn, fileLine(f.Location))
 		}
-		if g.Stack.More {
-			fmt.Fprintf(tw, "    … stack cut at %d frames\t\n", len(g.Stack.Frames))
-		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if g.Stack.More {
+			if _, err := fmt.Fprintf(w, "    … stack cut at %d frames\n", len(g.Stack.Frames)); err != nil {
+				return err
+			}
 		}
 		if site := g.CreatedBy; !site.IsZero() {
 			if _, err := fmt.Fprintf(w, "    created by %s\n", shortLoc(site)); err != nil {
