@@ -77,6 +77,32 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 	return out, true, nil
 }
 
+// Bounds of the ancestor records read per goroutine: the runtime keeps at
+// most GODEBUG=tracebackancestors=N of them, each a stack of at most 50 pcs.
+const (
+	MaxAncestors     = 256
+	AncestorStackMax = 64
+)
+
+// AncestorsOf returns the tracebackancestors records of each of ids
+// (Ancestors with MaxAncestors and AncestorStackMax). enabled is false, and
+// nothing is read after the first call, when the target keeps no records;
+// a goroutine whose records cannot be read is left out.
+func (s *Session) AncestorsOf(ids []int64) (records map[int64][]model.Ancestor, enabled bool) {
+	records = map[int64][]model.Ancestor{}
+	for _, id := range ids {
+		as, on, err := s.Ancestors(id, MaxAncestors, AncestorStackMax)
+		if err != nil {
+			continue
+		}
+		if !on {
+			return records, false
+		}
+		records[id] = as
+	}
+	return records, true
+}
+
 // Symbolize resolves program counters to frames, one Delve lookup per
 // distinct pc; return addresses (as recorded by runtime.Callers) are moved
 // back into their call instruction. Inlined calls at a pc become frames of

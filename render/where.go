@@ -88,10 +88,18 @@ func parentFate(l chains.Link) string {
 	switch {
 	case l.Parent != nil:
 		return fmt.Sprintf("is now at %s [%s]", fullLoc(whereNow(l.Parent)), stateText(l.Parent))
-	case l.ParentExited != nil && l.ParentExited.Start.Function != "":
-		return "has exited (started as " + l.ParentExited.Start.Function + ")"
 	case l.ParentExited != nil:
-		return "has exited"
+		var notes []string
+		if fn := l.ParentExited.Start.Function; fn != "" {
+			notes = append(notes, "started as "+fn)
+		}
+		if l.FromAncestors {
+			notes = append(notes, "recorded by tracebackancestors")
+		}
+		if len(notes) == 0 {
+			return "has exited"
+		}
+		return "has exited (" + strings.Join(notes, "; ") + ")"
 	}
 	return "has exited (no record)"
 }

@@ -100,3 +100,11 @@ func TestWhereSaysWhereTheStackIsCut(t *testing.T) {
 	doc := jsonString(t, NewWhereDoc(nil, frames, true, nil, nil))
 	assert.Contains(t, doc, `"stack_cut": true`)
 }
+
+func TestWhereNamesAncestorRecords(t *testing.T) {
+	chain := []chains.Link{{ChildID: 9, ParentID: 7, GoStatement: loc("main.stage", 41),
+		ParentExited: &model.ExitedGoroutine{ID: 7, Start: loc("main.stage.func1", 40)}, FromAncestors: true}}
+	var b strings.Builder
+	require.NoError(t, Where(&b, nil, nil, false, chain, nil))
+	assert.Contains(t, b.String(), "      goroutine 7 has exited (started as main.stage.func1; recorded by tracebackancestors)\n")
+}

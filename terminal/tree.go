@@ -84,6 +84,11 @@ func (t *Terminal) pstree(ctx context.Context, fs *flag.FlagSet, args []string) 
 		}
 		fmt.Fprintln(t.out, "\nGoroutines:")
 	}
+	if missing := chains.MissingCreators(snap); len(missing) > 0 {
+		if records, on := t.session.AncestorsOf(missing); on {
+			snap, _ = chains.WithAncestors(snap, records)
+		}
+	}
 	roots := chains.BuildTree(snap)
 	if id.Goroutine != 0 {
 		node := chains.Subtree(roots, id.Goroutine)

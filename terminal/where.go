@@ -50,11 +50,11 @@ func (t *Terminal) whereCommand() *command {
 				if frames, more, err = t.session.StackCut(id, depth); err != nil {
 					return err
 				}
-				if ancestors, _, err = t.session.Ancestors(id, 10, 16); err != nil && !errors.Is(err, dlvclient.ErrExited) {
+				if ancestors, _, err = t.session.Ancestors(id, dlvclient.MaxAncestors, dlvclient.AncestorStackMax); err != nil && !errors.Is(err, dlvclient.ErrExited) {
 					fmt.Fprintf(t.errOut, "note: %v\n", err)
 				}
 			}
-			chain, err := chains.CreationChain(snap, id)
+			chain, err := chains.CreationChainWithAncestors(snap, id, ancestors)
 			if err != nil {
 				return err
 			}
