@@ -75,6 +75,10 @@ type GroupDoc struct {
 	IDs []int64 `json:"ids"`
 	// States counts them by status or wait reason.
 	States map[string]int `json:"states"`
+	// Stack and CreatedBy are, for -group stack, the stack and go
+	// statement the goroutines share; absent for other keys.
+	Stack     *model.Stack    `json:"stack,omitempty"`
+	CreatedBy *model.Location `json:"created_by,omitempty"`
 }
 
 // NewWhereDoc builds the where --json document; g may be nil.
@@ -158,7 +162,11 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 func NewGroupDocs(groups []chains.Group) []GroupDoc {
 	out := make([]GroupDoc, len(groups))
 	for i, g := range groups {
-		d := GroupDoc{Key: g.Key, Count: g.Count, IDs: nonNil(g.IDs), States: g.States}
+		d := GroupDoc{Key: g.Key, Count: g.Count, IDs: nonNil(g.IDs), States: g.States, Stack: g.Stack}
+		if g.Stack != nil {
+			site := g.CreatedBy
+			d.CreatedBy = &site
+		}
 		if d.States == nil {
 			d.States = map[string]int{}
 		}

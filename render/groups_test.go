@@ -53,3 +53,13 @@ func TestStackGroups(t *testing.T) {
     <stack unreadable>
 `, b.String())
 }
+
+func TestStackGroupDocs(t *testing.T) {
+	st := &model.Stack{Frames: []model.Frame{{Location: loc("main.f", 3)}}}
+	docs := NewGroupDocs([]chains.Group{{Key: "k", Count: 1, IDs: []int64{2}, Stack: st, CreatedBy: loc("main.g", 9)},
+		{Key: "creation", Count: 1, IDs: []int64{3}}})
+	require.Equal(t, st, docs[0].Stack)
+	require.Equal(t, 9, docs[0].CreatedBy.Line)
+	require.Nil(t, docs[1].Stack)
+	require.Nil(t, docs[1].CreatedBy)
+}
