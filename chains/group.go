@@ -203,7 +203,8 @@ func groupKey(g *model.Goroutine, key GroupKey, labelKey string) string {
 	return ""
 }
 
-// originKey is the GroupByOrigin key of g: its origin's function.
+// originKey is the GroupByOrigin key of g: its origin's function; for a
+// stack of runtime frames only, its start function.
 func originKey(g *model.Goroutine, st model.Stack, indirect map[uint64]bool) string {
 	if o, ok := Origin(g, st, indirect); ok {
 		return o.Function
@@ -213,6 +214,8 @@ func originKey(g *model.Goroutine, st model.Stack, indirect map[uint64]bool) str
 		return "<stack unreadable>"
 	case st.More:
 		return "<stack cut before its origin>"
+	case g.Start.Function != "":
+		return g.Start.Function // only runtime frames: the runtime's own goroutine
 	}
 	return "<unknown>"
 }

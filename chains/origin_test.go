@@ -111,3 +111,11 @@ func TestGroupByOriginAndStack(t *testing.T) {
 	require.Len(t, none, 1)
 	assert.Equal(t, "<stack unreadable>", none[0].Key)
 }
+
+func TestOriginKeyOfRuntimeGoroutine(t *testing.T) {
+	g := model.Goroutine{ID: 2, Start: model.Location{Function: "runtime.forcegchelper"}}
+	st := model.Stack{Frames: []model.Frame{fr("runtime.gopark", 1), fr("runtime.forcegchelper", 2), fr("runtime.goexit", 9)}}
+	groups := GroupGoroutinesWithStacks([]model.Goroutine{g}, GroupByOrigin, "", &StackFacts{Stacks: map[int64]model.Stack{2: st}})
+	require.Len(t, groups, 1)
+	assert.Equal(t, "runtime.forcegchelper", groups[0].Key)
+}
