@@ -59,7 +59,9 @@ type TreeDoc struct {
 	Start model.Location `json:"start"`
 	// GoStatement is where the goroutine was created.
 	GoStatement model.Location `json:"go_statement"`
-	// Location is the user location, zero for exited creators.
+	// Location is the user location, zero for exited creators; for a
+	// folded node (Count > 1) only its function, which all the goroutines
+	// share (they may be at different lines of it).
 	Location model.Location `json:"location"`
 	// Children are the goroutines it created.
 	Children []TreeDoc `json:"children"`
@@ -149,6 +151,9 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 			d.Start, d.GoStatement = n.Exited.Start, n.Exited.GoStatement
 		default:
 			d.Exited = true
+		}
+		if d.Count > 1 {
+			d.Location = model.Location{Function: d.Location.Function}
 		}
 		onPath[n] = true
 		d.Children = treeDocs(n.Children, onPath)

@@ -129,6 +129,12 @@ func TestTreeDoc(t *testing.T) {
 	}}, docs)
 	assert.Contains(t, jsonString(t, docs), `"children": []`)
 	assert.Equal(t, "[]\n", jsonString(t, NewTreeDocs(nil)))
+
+	// A folded node claims no line its goroutines do not share.
+	s.Goroutines[0].Location, s.Goroutines[1].Location = loc("main.w", 40), loc("main.w", 41)
+	folded := NewTreeDocs(chains.Collapse(chains.BuildTree(s)))[0].Children[0]
+	assert.Equal(t, 2, folded.Count)
+	assert.Equal(t, model.Location{Function: "main.w"}, folded.Location)
 }
 
 func TestGroupDocs(t *testing.T) {
