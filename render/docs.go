@@ -59,9 +59,10 @@ type TreeDoc struct {
 	Start model.Location `json:"start"`
 	// GoStatement is where the goroutine was created.
 	GoStatement model.Location `json:"go_statement"`
-	// Location is the user location, zero for exited creators; for a
-	// folded node (Count > 1) only its function, which all the goroutines
-	// share (they may be at different lines of it).
+	// Location is the user location, zero for exited creators. For a
+	// folded node (Count > 1) Start and Location have only the function and
+	// its file, which all the goroutines share (they may be at different
+	// lines of it).
 	Location model.Location `json:"location"`
 	// Children are the goroutines it created.
 	Children []TreeDoc `json:"children"`
@@ -153,7 +154,8 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 			d.Exited = true
 		}
 		if d.Count > 1 {
-			d.Location = model.Location{Function: d.Location.Function}
+			d.Start = model.Location{Function: d.Start.Function, File: d.Start.File}
+			d.Location = model.Location{Function: d.Location.Function, File: d.Location.File}
 		}
 		onPath[n] = true
 		d.Children = treeDocs(n.Children, onPath)

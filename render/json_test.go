@@ -124,7 +124,7 @@ func TestTreeDoc(t *testing.T) {
 		ID: 5, Exited: true, Count: 1, IDs: []int64{5},
 		Children: []TreeDoc{{
 			ID: 20, Count: 2, IDs: []int64{20, 21}, Status: "waiting", WaitReason: "select",
-			Start: loc("main.w", 1), Children: []TreeDoc{},
+			Start: loc("main.w", 0), Children: []TreeDoc{},
 		}},
 	}}, docs)
 	assert.Contains(t, jsonString(t, docs), `"children": []`)
@@ -134,7 +134,8 @@ func TestTreeDoc(t *testing.T) {
 	s.Goroutines[0].Location, s.Goroutines[1].Location = loc("main.w", 40), loc("main.w", 41)
 	folded := NewTreeDocs(chains.Collapse(chains.BuildTree(s)))[0].Children[0]
 	assert.Equal(t, 2, folded.Count)
-	assert.Equal(t, model.Location{Function: "main.w"}, folded.Location)
+	assert.Equal(t, model.Location{Function: "main.w", File: "/home/u/app/cmd/main.go"}, folded.Location)
+	assert.Zero(t, folded.Start.Line)
 }
 
 func TestGroupDocs(t *testing.T) {
