@@ -78,11 +78,20 @@ func TestGroupByOriginSeparatesWhatOneHelperStarted(t *testing.T) {
 			helped[want]++
 		}
 	}
+	// A client's set-up goroutine (acceptLoop's closure) may not have
+	// finished returning when the core is taken: it is the only other
+	// purpose allowed.
+	settling := helped["main.(*Server).acceptLoop.func1"]
+	delete(helped, "main.(*Server).acceptLoop.func1")
 	creation := chains.GroupGoroutines(user, chains.GroupByCreation, "")
-	require.Equal(t, 5+5+3, creation[0].Count, "one creation site for the helper's goroutines")
-	require.Len(t, helped, 5, "acceptLoop, monitor, statsLoop's closure and each client's two loops: %v", helped)
-	require.Equal(t, 5, helped["main.(*Server).createClient.func1"])
-	require.Equal(t, 1, helped["main.(*Server).acceptLoop"])
+	require.Equal(t, 5+5+3+settling, creation[0].Count, "one creation site for the helper's goroutines")
+	require.Equal(t, map[string]int{
+		"main.(*Server).createClient.func1": 5, // readLoop
+		"main.(*Server).createClient.func2": 5, // writeLoop
+		"main.(*Server).acceptLoop":         1,
+		"main.(*Server).monitor":            1,
+		"main.(*Server).Start.func1":        1, // statsLoop
+	}, helped)
 }
 
 // TestGroupByStackBucketsAsTheTracebackDoes: goroutines share a -group stack

@@ -2,10 +2,10 @@
 // created by a relay of short-lived goroutines: a bootstrap chain of
 // -stages stages, each started by the one before. Every third stage stays
 // (it serves requests on a channel); the others start the next stage and
-// return. Meanwhile a batch of -churn short jobs runs and ends after every
-// relay stage that returns, so the runtime reuses the dead stages' goroutine
-// records and the chain has holes that only GODEBUG=tracebackancestors=N
-// fills. The last stage starts -workers workers and parks; a monitor logs
+// return. Every stage runs a batch of -churn short jobs, and main runs a
+// larger one once the stages that return have returned, so the runtime
+// reuses the dead stages' goroutine records and the chain has holes that
+// only GODEBUG=tracebackancestors=N fills. The last stage starts -workers workers and parks; a monitor logs
 // once a minute.
 //
 // Once everything is parked, main calls ready() (break on main.ready),
@@ -23,6 +23,7 @@ import (
 type relay struct {
 	stages, workers, churn int
 	parked                 sync.WaitGroup
+	returned               sync.WaitGroup // stages that start the next and return
 	requests               chan int
 }
 
@@ -38,6 +39,9 @@ func (r *relay) stage(n int) {
 		return
 	}
 	started := make(chan struct{})
+	if (n+1)%3 != 0 && n+1 != r.stages {
+		r.returned.Add(1)
+	}
 	go func() {
 		close(started)
 		r.stage(n + 1)
@@ -48,6 +52,7 @@ func (r *relay) stage(n int) {
 		r.parked.Add(1)
 		r.serve()
 	}
+	r.returned.Done()
 }
 
 // recycle runs a batch of short jobs to completion.
@@ -92,8 +97,14 @@ func main() {
 		}
 	}()
 	r.parked.Add(1) // the last stage
+	r.returned.Add(1)
 	go r.stage(1)
 	r.parked.Wait()
+	// Once the relay has settled, a last batch of jobs takes the records of
+	// the stages that returned.
+	r.returned.Wait()
+	r.churn *= 4
+	r.recycle()
 	ready()
 	fmt.Println("READY", os.Getpid())
 	select {}
