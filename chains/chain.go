@@ -24,6 +24,10 @@ type Link struct {
 	// kept the record. Parent and ParentExited both nil mean the parent
 	// exited and nothing is known about it.
 	ParentExited *model.ExitedGoroutine
+	// FromAncestors says ParentExited was rebuilt from the runtime's
+	// GODEBUG=tracebackancestors records (see WithAncestors), the runtime's
+	// own record of the parent being gone.
+	FromAncestors bool
 }
 
 // CreationChain returns the chain of creators of goroutine id, live or

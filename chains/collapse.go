@@ -9,16 +9,18 @@ import (
 // Collapse returns a copy of the trees under nodes in which identical
 // sibling subtrees are merged into one node, so that a thousand identical
 // workers under one parent show as one node with Count 1000. Two subtrees are
-// identical when their roots have the same start function, go statement,
-// status and wait reason and user location function, and their collapsed
-// children are identical in the same order with the same counts. Only
-// subtrees made of live goroutines merge; exited markers never do. A merged
-// node keeps the first subtree's identity (ID, Goroutine) and order of
-// appearance; its Count and IDs, and those of its descendants, add up those
-// of all merged subtrees. The input is not modified.
+// identical when their roots show the same line (equal LineOf: start
+// function, task name, state, blocked-in function, creation site; for exited
+// creators, the same record or the lack of one) and their collapsed children
+// are identical in the same order with the same counts. Exited markers merge
+// like live goroutines, so a hundred connections each served by goroutines
+// whose short-lived creator has exited show as one marker with Count 100. A
+// merged node keeps the first subtree's identity (ID, Goroutine, Exited) and
+// order of appearance; its Count and IDs, and those of its descendants, add
+// up those of all merged subtrees. The input is not modified.
 func Collapse(nodes []*Node) []*Node {
 	c := collapser{
-		sigs:   map[string]int{},
+		sigs:   map[sigKey]int{},
 		onPath: map[*Node]bool{},
 		merged: map[*Node]bool{},
 	}
@@ -30,7 +32,7 @@ func Collapse(nodes []*Node) []*Node {
 }
 
 type collapser struct {
-	sigs   map[string]int // subtree signature -> small interned id
+	sigs   map[sigKey]int // subtree signature -> small interned id
 	onPath map[*Node]bool // guards against cycles in hand-made trees
 	merged map[*Node]bool // nodes whose IDs need sorting
 }
@@ -89,27 +91,23 @@ func (c *collapser) node(n *Node) (*Node, int) {
 
 	var childKeys []string
 	cp.Children, childKeys = c.siblings(n.Children)
-	g := n.Goroutine
-	if g == nil || slices.Contains(childKeys, "") {
+	if slices.Contains(childKeys, "") {
 		return cp, noSig
 	}
-	site := CreationSite(g) // for tracker tasks, the user's call site
-	taskName := ""
-	if g.Task != nil {
-		taskName = g.Task.Name
-	}
-	key := strings.Join(append([]string{
-		g.Start.Function, taskName,
-		site.Function, site.File, strconv.Itoa(site.Line),
-		g.Status, g.WaitReason,
-		g.Location.Function,
-	}, childKeys...), "\x00")
+	key := sigKey{line: LineOf(n), children: strings.Join(childKeys, "\x00")}
 	sig, ok := c.sigs[key]
 	if !ok {
 		sig = len(c.sigs)
 		c.sigs[key] = sig
 	}
 	return cp, sig
+}
+
+// sigKey identifies a subtree: what its root's line shows and the
+// signatures (with counts) of its collapsed children.
+type sigKey struct {
+	line     NodeLine
+	children string
 }
 
 // merge adds src, a subtree identical to dst, into dst.

@@ -76,11 +76,25 @@ func TestCollapse(t *testing.T) {
 			want: "1{2{10x2} 3{12}}",
 		},
 		{
-			name: "exited markers never merge, nor subtrees containing them",
+			name: "identical subtrees under exited markers merge",
 			s: model.Snapshot{Goroutines: []model.Goroutine{
 				gr(20, 5, "main.w"), gr(21, 5, "main.w"), gr(22, 6, "main.w"), gr(23, 6, "main.w"),
 			}},
-			want: "5!{20x2} 6!{22x2}",
+			want: "5!x2{20x4}",
+		},
+		{
+			name: "exited markers with different records or children stay apart",
+			s: model.Snapshot{
+				Goroutines: []model.Goroutine{
+					gr(1, 0, "main.main"),
+					gr(20, 5, "main.w"), gr(21, 6, "main.w"), gr(22, 7, "main.w"), gr(23, 8, "main.v"),
+					gr(24, 9, "main.w"), gr(25, 9, "main.w"), gr(26, 10, "main.w"),
+				},
+				Exited: []model.ExitedGoroutine{
+					ex(5, 1, "main.conn"), ex(6, 1, "main.conn"), ex(7, 1, "main.other"), ex(8, 1, "main.conn"),
+				},
+			},
+			want: "1{5?x2{20x2} 7?{22} 8?{23}} 9!{24x2} 10!{26}",
 		},
 		{
 			name: "first occurrence order kept",

@@ -10,7 +10,7 @@ import (
 )
 
 func TestParseGroupKey(t *testing.T) {
-	for _, k := range []GroupKey{GroupByCreation, GroupByLocation, GroupByStart, GroupByLabel, GroupByParent, GroupByTask, GroupByGroup} {
+	for _, k := range []GroupKey{GroupByCreation, GroupByLocation, GroupByStart, GroupByLabel, GroupByParent, GroupByTask, GroupByGroup, GroupByOrigin, GroupByStack} {
 		got, err := ParseGroupKey(k.String())
 		require.NoError(t, err)
 		assert.Equal(t, k, got)
@@ -19,7 +19,7 @@ func TestParseGroupKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, GroupByLabel, got)
 	_, err = ParseGroupKey("site")
-	assert.EqualError(t, err, `unknown group key "site" (want creation|location|start|label|parent|task|group)`)
+	assert.EqualError(t, err, `unknown group key "site" (want creation|location|start|label|parent|task|group|origin|stack)`)
 }
 
 func TestGroupGoroutines(t *testing.T) {

@@ -137,6 +137,25 @@ func (b *treeBuilder) link() []*Node {
 	return roots
 }
 
+// MissingCreators returns, for each creator that the snapshot neither has
+// alive nor has a record of, one live goroutine it created (ascending by
+// creator id): the goroutine whose tracebackancestors records (see
+// WithAncestors) can tell who that creator was.
+func MissingCreators(s *model.Snapshot) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for i := range s.Goroutines {
+		g := &s.Goroutines[i]
+		p := g.ParentID
+		if p == 0 || p == g.ID || seen[p] || s.Goroutine(p) != nil || s.ExitedGoroutine(p) != nil {
+			continue
+		}
+		seen[p] = true
+		out = append(out, g.ID)
+	}
+	return out
+}
+
 // Subtree returns the node with the given id in the trees under roots, or
 // nil. It finds live goroutines, exited markers and, after Collapse, any of
 // the ids a collapsed node stands for.

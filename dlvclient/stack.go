@@ -30,6 +30,26 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 	return convertFrames(frames), nil
 }
 
+// StackCut is Stack reading at most depth frames (DefaultStackDepth when
+// depth <= 0) and reporting whether the stack goes on below the last one:
+// more is true when the goroutine has more than depth frames.
+func (s *Session) StackCut(id int64, depth int) (frames []model.Frame, more bool, err error) {
+	if depth <= 0 {
+		depth = DefaultStackDepth
+	}
+	// Delve's depth counts the frames below the first: it returns up to
+	// depth+1 frames, so one frame more than asked for says the stack is
+	// deeper.
+	frames, err = s.Stack(id, depth)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(frames) > depth {
+		return frames[:depth], true, nil
+	}
+	return frames, false, nil
+}
+
 func convertFrames(frames []api.Stackframe) []model.Frame {
 	out := make([]model.Frame, len(frames))
 	for i, f := range frames {
@@ -55,6 +75,32 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 		out[i] = model.Ancestor{ID: a.ID, Stack: convertFrames(a.Stack), Unreadable: a.Unreadable}
 	}
 	return out, true, nil
+}
+
+// Bounds of the ancestor records read per goroutine: the runtime keeps at
+// most GODEBUG=tracebackancestors=N of them, each a stack of at most 50 pcs.
+const (
+	MaxAncestors     = 256
+	AncestorStackMax = 64
+)
+
+// AncestorsOf returns the tracebackancestors records of each of ids
+// (Ancestors with MaxAncestors and AncestorStackMax). enabled is false, and
+// nothing is read after the first call, when the target keeps no records;
+// a goroutine whose records cannot be read is left out.
+func (s *Session) AncestorsOf(ids []int64) (records map[int64][]model.Ancestor, enabled bool) {
+	records = map[int64][]model.Ancestor{}
+	for _, id := range ids {
+		as, on, err := s.Ancestors(id, MaxAncestors, AncestorStackMax)
+		if err != nil {
+			continue
+		}
+		if !on {
+			return records, false
+		}
+		records[id] = as
+	}
+	return records, true
 }
 
 // joinExpanded concatenates the frames of consecutive pcs of one stack.

@@ -42,6 +42,18 @@ type Breakpoint struct {
 // otherwise.
 const DefaultStackDepth = 64
 
+// WholeStackDepth is the depth to read a stack to when its bottom matters
+// (grouping by origin or by stack): deep enough for all but runaway
+// recursion, which then shows as cut.
+const WholeStackDepth = 512
+
+// Bounds of the ancestor records read per goroutine: the runtime keeps at
+// most GODEBUG=tracebackancestors=N of them, each a stack of at most 50 pcs.
+const (
+	MaxAncestors     = 256
+	AncestorStackMax = 64
+)
+
 // ErrUnknownGoroutine is returned for a goroutine id the target does not have.
 var ErrUnknownGoroutine = errors.New("unknown goroutine")
 

@@ -132,13 +132,18 @@ type fakeSource struct {
 	snapErr, trackerErr error
 	stacks              map[int64][]model.Frame
 	ancestorsErr        error
-	contexts            map[int64][]model.ContextChain
-	contextsErr         map[int64]error
+	// indirect marks call sites (pcs) that call through a function value;
+	// ancestorRecords are tracebackancestors records by goroutine (nil: the
+	// target keeps none).
+	indirect        map[uint64]bool
+	ancestorRecords map[int64][]model.Ancestor
+	contexts        map[int64][]model.ContextChain
+	contextsErr     map[int64]error
 	// read is set once Snapshot has been called: Cached returns snap only
 	// then, as a session does.
 	read bool
 	// counts of reads by kind.
-	snapshots, trackers, histories, contextReads int
+	snapshots, trackers, histories, contextReads, stackReads int
 	// onContexts, if set, runs before each Contexts call.
 	onContexts func()
 }
@@ -230,3 +235,52 @@ func trackedSource(withSnapTracker bool) *fakeSource {
 }
 
 var errBoom = errors.New("boom")
+
+func (f *fakeSource) StackCut(id int64, depth int) ([]model.Frame, bool, error) {
+	fs, ok := f.stacks[id]
+	if !ok {
+		return nil, false, fmt.Errorf("goroutine %d: %w", id, model.ErrUnknownGoroutine)
+	}
+	if depth <= 0 {
+		depth = model.DefaultStackDepth
+	}
+	if len(fs) > depth {
+		return fs[:depth], true, nil
+	}
+	return fs, false, nil
+}
+
+func (f *fakeSource) Stacks(ctx context.Context, ids []int64, depth int) map[int64]model.Stack {
+	f.stackReads++
+	if ctx.Err() != nil {
+		return nil
+	}
+	out := map[int64]model.Stack{}
+	for _, id := range ids {
+		if fs, more, err := f.StackCut(id, depth); err == nil {
+			out[id] = model.Stack{Frames: fs, More: more}
+		}
+	}
+	return out
+}
+
+func (f *fakeSource) IndirectCalls(pcs []uint64) map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, pc := range pcs {
+		out[pc] = f.indirect[pc]
+	}
+	return out
+}
+
+func (f *fakeSource) AncestorsOf(ids []int64) (map[int64][]model.Ancestor, bool) {
+	if f.ancestorRecords == nil {
+		return nil, false
+	}
+	out := map[int64][]model.Ancestor{}
+	for _, id := range ids {
+		if as, ok := f.ancestorRecords[id]; ok {
+			out[id] = as
+		}
+	}
+	return out, true
+}

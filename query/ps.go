@@ -101,10 +101,28 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 		return q.psCancelled(ctx, snap, selected, r.Limit)
 	}
 	if r.Group != "" {
-		groups := limit(chains.GroupGoroutines(selected, key, r.LabelKey), r.Limit)
+		var facts *chains.StackFacts
+		if key.NeedsStacks() {
+			facts = &chains.StackFacts{Stacks: q.src.Stacks(ctx, goroutineIDs(selected), model.WholeStackDepth)}
+			if ctx.Err() != nil {
+				return nil, ErrInterrupted
+			}
+			if key == chains.GroupByOrigin {
+				facts.IndirectCalls = q.src.IndirectCalls(chains.SpawnCallSites(selected, facts.Stacks))
+			}
+		}
+		groups := limit(chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts), r.Limit)
 		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
 	}
 	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines)}, nil
+}
+
+func goroutineIDs(gs []model.Goroutine) []int64 {
+	ids := make([]int64, len(gs))
+	for i := range gs {
+		ids[i] = gs[i].ID
+	}
+	return ids
 }
 
 func describeGroupKey(group, labelKey string) string {

@@ -46,6 +46,18 @@ type Source interface {
 	// Stack returns goroutine id's stack, innermost frame first, at most
 	// depth frames (0: model.DefaultStackDepth).
 	Stack(id int64, depth int) ([]model.Frame, error)
+	// StackCut is Stack that also says whether the stack goes on below the
+	// depth read.
+	StackCut(id int64, depth int) (frames []model.Frame, more bool, err error)
+	// Stacks reads the stacks of ids, depth frames each (a goroutine whose
+	// stack cannot be read is left out); ctx interrupts it.
+	Stacks(ctx context.Context, ids []int64, depth int) map[int64]model.Stack
+	// IndirectCalls reports which of the call sites at pcs call through a
+	// function value or an interface, from the binary's code.
+	IndirectCalls(pcs []uint64) map[uint64]bool
+	// AncestorsOf returns the tracebackancestors records of each of ids;
+	// enabled is false when the target keeps none.
+	AncestorsOf(ids []int64) (records map[int64][]model.Ancestor, enabled bool)
 	// Ancestors returns the creators' stacks recorded by
 	// GODEBUG=tracebackancestors=N (n ancestors, depth frames each).
 	Ancestors(id int64, n, depth int) (ancestors []model.Ancestor, enabled bool, err error)

@@ -104,6 +104,11 @@ func (q *Querier) Tree(ctx context.Context, r TreeRequest) (Doc, error) {
 			return d, nil
 		}
 	}
+	if missing := chains.MissingCreators(snap); len(missing) > 0 {
+		if records, on := q.src.AncestorsOf(missing); on {
+			snap, _ = chains.WithAncestors(snap, records)
+		}
+	}
 	roots := chains.BuildTree(snap)
 	if id.Goroutine != 0 {
 		node := chains.Subtree(roots, id.Goroutine)

@@ -11,12 +11,6 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
-// Ancestors read for where: how many creators, how many frames each.
-const (
-	whereAncestors     = 10
-	whereAncestorDepth = 16
-)
-
 // WhereRequest asks for a goroutine's stack and creation chain.
 type WhereRequest struct {
 	// ID is a goroutine, or a live task t:N (its goroutine).
@@ -33,6 +27,8 @@ type WhereDoc struct {
 	// record survives.
 	Goroutine *model.Goroutine
 	Frames    []model.Frame
+	// StackCut is set when the stack goes on below the frames read.
+	StackCut  bool
 	Chain     []chains.Link
 	Ancestors []model.Ancestor
 }
@@ -44,12 +40,12 @@ func (d *WhereDoc) Text(w io.Writer) error {
 			return err
 		}
 	}
-	return render.Where(w, d.Goroutine, d.Frames, d.Chain, d.Ancestors)
+	return render.Where(w, d.Goroutine, d.Frames, d.StackCut, d.Chain, d.Ancestors)
 }
 
 // JSON returns the where document.
 func (d *WhereDoc) JSON() any {
-	return render.NewWhereDoc(d.Goroutine, d.Frames, d.Chain, d.Ancestors)
+	return render.NewWhereDoc(d.Goroutine, d.Frames, d.StackCut, d.Chain, d.Ancestors)
 }
 
 // Where shows a goroutine's stack and its creation chain up to main. An
@@ -72,15 +68,15 @@ func (q *Querier) Where(ctx context.Context, r WhereRequest) (Doc, error) {
 		return nil, fmt.Errorf("goroutine %d: %w", id, model.ErrUnknownGoroutine)
 	}
 	if d.Goroutine != nil {
-		if d.Frames, err = q.src.Stack(id, r.Depth); err != nil {
+		if d.Frames, d.StackCut, err = q.src.StackCut(id, r.Depth); err != nil {
 			return nil, err
 		}
-		d.Ancestors, _, err = q.src.Ancestors(id, whereAncestors, whereAncestorDepth)
+		d.Ancestors, _, err = q.src.Ancestors(id, model.MaxAncestors, model.AncestorStackMax)
 		if err != nil && !errors.Is(err, model.ErrExited) {
 			d.notef("%v", err)
 		}
 	}
-	if d.Chain, err = chains.CreationChain(snap, id); err != nil {
+	if d.Chain, err = chains.CreationChainWithAncestors(snap, id, d.Ancestors); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -11,6 +11,9 @@ type WhereDoc struct {
 	Goroutine *model.Goroutine `json:"goroutine"`
 	// Stack is its stack, innermost frame first.
 	Stack []model.Frame `json:"stack"`
+	// StackCut says the stack goes on below its last frame (read to a
+	// depth limit).
+	StackCut bool `json:"stack_cut"`
 	// CreationChain is its chain of creators, nearest first.
 	CreationChain []LinkDoc `json:"creation_chain"`
 	// Ancestors are its creators' stacks recorded by the runtime under
@@ -56,7 +59,10 @@ type TreeDoc struct {
 	Start model.Location `json:"start"`
 	// GoStatement is where the goroutine was created.
 	GoStatement model.Location `json:"go_statement"`
-	// Location is the user location, zero for exited creators.
+	// Location is the user location, zero for exited creators. For a
+	// folded node (Count > 1) Start and Location have only the function and
+	// its file, which all the goroutines share (they may be at different
+	// lines of it).
 	Location model.Location `json:"location"`
 	// Children are the goroutines it created.
 	Children []TreeDoc `json:"children"`
@@ -72,12 +78,17 @@ type GroupDoc struct {
 	IDs []int64 `json:"ids"`
 	// States counts them by status or wait reason.
 	States map[string]int `json:"states"`
+	// Stack and CreatedBy are, for -group stack, the stack and go
+	// statement the goroutines share; absent for other keys.
+	Stack     *model.Stack    `json:"stack,omitempty"`
+	CreatedBy *model.Location `json:"created_by,omitempty"`
 }
 
 // NewWhereDoc builds the where --json document; g may be nil.
-func NewWhereDoc(g *model.Goroutine, frames []model.Frame, chain []chains.Link, ancestors []model.Ancestor) WhereDoc {
+func NewWhereDoc(g *model.Goroutine, frames []model.Frame, more bool, chain []chains.Link, ancestors []model.Ancestor) WhereDoc {
 	d := WhereDoc{
 		Stack:         nonNil(frames),
+		StackCut:      more,
 		CreationChain: NewLinkDocs(chain),
 		Ancestors:     make([]model.Ancestor, len(ancestors)),
 	}
@@ -142,6 +153,10 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 		default:
 			d.Exited = true
 		}
+		if d.Count > 1 {
+			d.Start = model.Location{Function: d.Start.Function, File: d.Start.File}
+			d.Location = model.Location{Function: d.Location.Function, File: d.Location.File}
+		}
 		onPath[n] = true
 		d.Children = treeDocs(n.Children, onPath)
 		delete(onPath, n)
@@ -154,7 +169,11 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 func NewGroupDocs(groups []chains.Group) []GroupDoc {
 	out := make([]GroupDoc, len(groups))
 	for i, g := range groups {
-		d := GroupDoc{Key: g.Key, Count: g.Count, IDs: nonNil(g.IDs), States: g.States}
+		d := GroupDoc{Key: g.Key, Count: g.Count, IDs: nonNil(g.IDs), States: g.States, Stack: g.Stack}
+		if g.Stack != nil {
+			site := g.CreatedBy
+			d.CreatedBy = &site
+		}
 		if d.States == nil {
 			d.States = map[string]int{}
 		}

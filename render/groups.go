@@ -14,7 +14,16 @@ import (
 // Groups writes groups as an aligned table with columns COUNT, KEY, STATES
 // (counts per state, largest first) and IDS (at most five, then "…"), under
 // the header "N groups of M goroutines by <by>"; by names the grouping key,
-// as in "creation" or "label task".
+// as in "creation" or "label task". Groups that carry a shared stack
+// (grouping by stack) are written as blocks instead, panicparse-style: a
+// line with the count, states and ids, then the stack, one frame a line
+// (function, short file:line), innermost first:
+//
+//	6 goroutines: 6 IO wait; ids 28,32,36,40,44,…
+//	    internal/poll.runtime_pollWait  runtime/netpoll.go:351
+//	    …
+//	    main.(*client).readLoop         spawnhelper/main.go:112
+//	    created by main.(*Server).startGoRoutine spawnhelper/main.go:68
 func Groups(w io.Writer, groups []chains.Group, by string) error {
 	total := 0
 	for _, g := range groups {
@@ -26,6 +35,9 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 	if len(groups) == 0 {
 		return nil
 	}
+	if slices.ContainsFunc(groups, func(g chains.Group) bool { return g.Stack != nil }) {
+		return stackGroups(w, groups)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COUNT\tKEY\tSTATES\tIDS")
 	for _, g := range groups {
@@ -36,6 +48,48 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", g.Count, key, statesText(g.States), sampleIDs(g.IDs))
 	}
 	return tw.Flush()
+}
+
+// stackGroups writes groups that share a stack as blocks (see Groups).
+func stackGroups(w io.Writer, groups []chains.Group) error {
+	for i, g := range groups {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s; ids %s\n", plural(g.Count, "goroutine"), statesText(g.States), sampleIDs(g.IDs)); err != nil {
+			return err
+		}
+		if g.Stack == nil {
+			if _, err := fmt.Fprintf(w, "    %s\n", g.Key); err != nil {
+				return err
+			}
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, f := range g.Stack.Frames {
+			fn := f.Function
+			if fn == "" {
+				fn = "?"
+			}
+			fmt.Fprintf(tw, "    %s\t%s\n", fn, fileLine(f.Location))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if g.Stack.More {
+			if _, err := fmt.Fprintf(w, "    … stack cut at %d frames\n", len(g.Stack.Frames)); err != nil {
+				return err
+			}
+		}
+		if site := g.CreatedBy; !site.IsZero() {
+			if _, err := fmt.Fprintf(w, "    created by %s\n", shortLoc(site)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // statesText formats state counts as "3 chan receive, 1 running", largest

@@ -39,10 +39,11 @@ func TestWhereDoc(t *testing.T) {
 	s := whereSnapshot()
 	chain, err := chains.CreationChain(s, 12)
 	require.NoError(t, err)
-	doc := NewWhereDoc(nil, nil, chain, []model.Ancestor{{ID: 5}})
+	doc := NewWhereDoc(nil, nil, false, chain, []model.Ancestor{{ID: 5}})
 	assert.Equal(t, `{
   "goroutine": null,
   "stack": [],
+  "stack_cut": false,
   "creation_chain": [
     {
       "child_id": 12,
@@ -105,8 +106,9 @@ func TestWhereDoc(t *testing.T) {
 }
 `, jsonString(t, doc))
 
-	empty := jsonString(t, NewWhereDoc(s.Goroutine(1), nil, nil, nil))
+	empty := jsonString(t, NewWhereDoc(s.Goroutine(1), nil, false, nil, nil))
 	assert.Contains(t, empty, `"stack": [],
+  "stack_cut": false,
   "creation_chain": [],
   "ancestors": []`)
 	assert.Contains(t, empty, `"labels": {}`)
@@ -122,11 +124,18 @@ func TestTreeDoc(t *testing.T) {
 		ID: 5, Exited: true, Count: 1, IDs: []int64{5},
 		Children: []TreeDoc{{
 			ID: 20, Count: 2, IDs: []int64{20, 21}, Status: "waiting", WaitReason: "select",
-			Start: loc("main.w", 1), Children: []TreeDoc{},
+			Start: loc("main.w", 0), Children: []TreeDoc{},
 		}},
 	}}, docs)
 	assert.Contains(t, jsonString(t, docs), `"children": []`)
 	assert.Equal(t, "[]\n", jsonString(t, NewTreeDocs(nil)))
+
+	// A folded node claims no line its goroutines do not share.
+	s.Goroutines[0].Location, s.Goroutines[1].Location = loc("main.w", 40), loc("main.w", 41)
+	folded := NewTreeDocs(chains.Collapse(chains.BuildTree(s)))[0].Children[0]
+	assert.Equal(t, 2, folded.Count)
+	assert.Equal(t, model.Location{Function: "main.w", File: "/home/u/app/cmd/main.go"}, folded.Location)
+	assert.Zero(t, folded.Start.Line)
 }
 
 func TestGroupDocs(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // Tree writes the creation trees under roots, one node a line, children
@@ -57,52 +59,58 @@ func (t *treeWriter) node(n *chains.Node, prefix, childPrefix string) {
 	}
 }
 
-// nodeText is the one-line description of a tree node.
+// nodeText is the one-line description of a tree node: its identity, then
+// what chains.LineOf says the line shows (nothing else of the node is read
+// here, so that a folded line is true of every goroutine it stands for).
 func nodeText(n *chains.Node) string {
+	l := chains.LineOf(n)
 	id := "#" + strconv.FormatInt(n.ID, 10)
-	g := n.Goroutine
-	if g == nil {
-		if n.Exited == nil {
-			return id + " (exited, no record)"
-		}
-		s := id + " (exited)"
-		if fn := n.Exited.Start.Function; fn != "" {
-			s += " " + fn
-		}
-		if fl := fileLine(n.Exited.GoStatement); fl != "" {
-			s += " (" + fl + ")"
-		}
-		return s
-	}
 	if n.Count > 1 {
 		id = "×" + strconv.Itoa(n.Count)
 	}
-	fn := g.Start.Function
-	if fn == "" {
-		fn = g.Location.Function
-	}
-	if fn == "" {
-		fn = "?"
-	}
-	state := stateText(g)
-	if at := g.Location.Function; at != "" && at != fn {
-		state += " in " + at
-	}
-	if g.Task != nil {
-		// Every tracker task starts in the tracker's runner: name the task
-		// (collapsed nodes share the name: it is part of their signature).
-		if n.Count > 1 {
-			fn = "task " + g.Task.Name
-		} else {
-			fn = "task " + TaskName(g.Task)
+	var s string
+	switch {
+	case l.Exited && !l.Recorded:
+		s = id + " (exited, no record)"
+	case l.Exited:
+		s = id + " (exited)"
+		if l.Start != "" {
+			s += " " + l.Start
 		}
-	}
-	s := id + " " + fn + " [" + state + "]"
-	if fl := fileLine(chains.CreationSite(g)); fl != "" {
-		s += " (" + fl + ")"
+		if fl := fileLine(l.Site); fl != "" {
+			s += " (" + fl + ")"
+		}
+	default:
+		s = id + " " + liveLineText(l, n)
 	}
 	if n.Count > 1 {
 		s += " (ids " + sampleIDs(n.IDs) + ")"
+	}
+	return s
+}
+
+// liveLineText is the line of a live goroutine after its id: start function
+// (or task), state, blocked-in function and creation site.
+func liveLineText(l chains.NodeLine, n *chains.Node) string {
+	fn := l.Start
+	if fn == "" {
+		fn = "?"
+	}
+	if l.Tracked {
+		// Every tracker task starts in the tracker's runner: name the task;
+		// a single task also shows its id (identity, not compared).
+		fn = strings.TrimSpace("task " + l.TaskName)
+		if n.Count <= 1 && n.Goroutine != nil && n.Goroutine.Task != nil {
+			fn = "task " + TaskName(n.Goroutine.Task)
+		}
+	}
+	state := stateText(&model.Goroutine{Status: l.Status, WaitReason: l.WaitReason})
+	if l.BlockedIn != "" {
+		state += " in " + l.BlockedIn
+	}
+	s := fn + " [" + state + "]"
+	if fl := fileLine(l.Site); fl != "" {
+		s += " (" + fl + ")"
 	}
 	return s
 }

@@ -14,7 +14,9 @@ import (
 // creation chain and, when the runtime recorded them
 // (GODEBUG=tracebackancestors), its ancestors' stacks at creation time.
 // g may be nil for a goroutine that has exited; the header then names
-// chain[0].ChildID.
+// chain[0].ChildID. more says the stack goes on below the last of frames
+// (it was read to a depth limit); the stack then ends with a line saying so
+// and how to see more.
 //
 //	Goroutine 12 [chan receive, 3m12s]:
 //	  labels: job=sync
@@ -26,10 +28,13 @@ import (
 //	      goroutine 7 is now at main.spawn /src/app/main.go:14 [chan send]
 //	  goroutine 7 created by goroutine 1 at main.main /src/app/main.go:20
 //	      goroutine 1 has exited (no record)
-func Where(w io.Writer, g *model.Goroutine, frames []model.Frame, chain []chains.Link, ancestors []model.Ancestor) error {
+func Where(w io.Writer, g *model.Goroutine, frames []model.Frame, more bool, chain []chains.Link, ancestors []model.Ancestor) error {
 	var b strings.Builder
 	whereHeader(&b, g, chain)
 	writeStack(&b, frames, "  ")
+	if more {
+		fmt.Fprintf(&b, "  … stack cut at %d frames: where -depth N shows more\n", len(frames))
+	}
 	b.WriteString("\nCreation chain:\n")
 	if len(chain) == 0 {
 		b.WriteString("  (none: created by the runtime)\n")
@@ -83,10 +88,18 @@ func parentFate(l chains.Link) string {
 	switch {
 	case l.Parent != nil:
 		return fmt.Sprintf("is now at %s [%s]", fullLoc(whereNow(l.Parent)), stateText(l.Parent))
-	case l.ParentExited != nil && l.ParentExited.Start.Function != "":
-		return "has exited (started as " + l.ParentExited.Start.Function + ")"
 	case l.ParentExited != nil:
-		return "has exited"
+		var notes []string
+		if fn := l.ParentExited.Start.Function; fn != "" {
+			notes = append(notes, "started as "+fn)
+		}
+		if l.FromAncestors {
+			notes = append(notes, "recorded by tracebackancestors")
+		}
+		if len(notes) == 0 {
+			return "has exited"
+		}
+		return "has exited (" + strings.Join(notes, "; ") + ")"
 	}
 	return "has exited (no record)"
 }

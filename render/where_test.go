@@ -38,7 +38,7 @@ func TestWhere(t *testing.T) {
 		{ID: 4, Unreadable: "truncated"},
 	}
 	var b strings.Builder
-	require.NoError(t, Where(&b, s.Goroutine(12), frames, chain, ancestors))
+	require.NoError(t, Where(&b, s.Goroutine(12), frames, false, chain, ancestors))
 	assert.Equal(t, `Goroutine 12 [chan receive, 3m12s]:
   labels: shard=3,task=sync
   task: t:7 sync
@@ -70,7 +70,7 @@ func TestWhereEdgeCases(t *testing.T) {
 	chain, err := chains.CreationChain(s, 13)
 	require.NoError(t, err)
 	var b strings.Builder
-	require.NoError(t, Where(&b, nil, nil, chain, nil))
+	require.NoError(t, Where(&b, nil, nil, false, chain, nil))
 	assert.Equal(t, `Goroutine 13 [exited]:
   (no frames)
 
@@ -82,7 +82,7 @@ Creation chain:
 	b.Reset()
 	g := s.Goroutine(1)
 	g.Waited = 2 * time.Second
-	require.NoError(t, Where(&b, g, []model.Frame{{Location: loc("main.main", 20)}}, nil, nil))
+	require.NoError(t, Where(&b, g, []model.Frame{{Location: loc("main.main", 20)}}, false, nil, nil))
 	assert.Equal(t, `Goroutine 1 [running, 2s]:
   0  main.main
      at /home/u/app/cmd/main.go:20
@@ -90,4 +90,21 @@ Creation chain:
 Creation chain:
   (none: created by the runtime)
 `, b.String())
+}
+
+func TestWhereSaysWhereTheStackIsCut(t *testing.T) {
+	frames := []model.Frame{{Location: loc("main.eval", 38)}, {Location: loc("main.eval", 38)}}
+	var b strings.Builder
+	require.NoError(t, Where(&b, &model.Goroutine{ID: 3, Status: model.StatusRunning}, frames, true, nil, nil))
+	assert.Contains(t, b.String(), "     at /home/u/app/cmd/main.go:38\n  … stack cut at 2 frames: where -depth N shows more\n\nCreation chain:")
+	doc := jsonString(t, NewWhereDoc(nil, frames, true, nil, nil))
+	assert.Contains(t, doc, `"stack_cut": true`)
+}
+
+func TestWhereNamesAncestorRecords(t *testing.T) {
+	chain := []chains.Link{{ChildID: 9, ParentID: 7, GoStatement: loc("main.stage", 41),
+		ParentExited: &model.ExitedGoroutine{ID: 7, Start: loc("main.stage.func1", 40)}, FromAncestors: true}}
+	var b strings.Builder
+	require.NoError(t, Where(&b, nil, nil, false, chain, nil))
+	assert.Contains(t, b.String(), "      goroutine 7 has exited (started as main.stage.func1; recorded by tracebackancestors)\n")
 }

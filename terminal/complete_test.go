@@ -33,6 +33,8 @@ func TestComplete(t *testing.T) {
 	require.Contains(t, term.Complete("p"), "ps")
 	require.Contains(t, term.Complete("ps -gr"), "ps -group")
 	require.Contains(t, term.Complete("where -"), "where -json")
+	require.Contains(t, term.Complete("ps -user -group "), "ps -user -group origin")
+	require.Equal(t, []string{"ps -group start", "ps -group stack"}, term.Complete("ps -group st"))
 
 	// Goroutine ids come only from a listing already made: completion never
 	// reads the target.

@@ -122,3 +122,22 @@ func manyGoroutines(n int) *fakeSession {
 	}
 	return &fakeSession{snap: snap}
 }
+
+func (f *fakeSession) StackCut(id int64, depth int) ([]model.Frame, bool, error) {
+	fs, err := f.Stack(id, depth)
+	return fs, false, err
+}
+
+func (f *fakeSession) Stacks(_ context.Context, ids []int64, depth int) map[int64]model.Stack {
+	out := map[int64]model.Stack{}
+	for _, id := range ids {
+		if fs, err := f.Stack(id, depth); err == nil {
+			out[id] = model.Stack{Frames: fs}
+		}
+	}
+	return out
+}
+
+func (f *fakeSession) IndirectCalls([]uint64) map[uint64]bool { return nil }
+
+func (f *fakeSession) AncestorsOf([]int64) (map[int64][]model.Ancestor, bool) { return nil, false }

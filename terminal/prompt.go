@@ -11,6 +11,7 @@ import (
 
 	"github.com/peterh/liner"
 
+	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
@@ -117,6 +118,14 @@ func (t *Terminal) Complete(line string) []string {
 	}
 	head := line[:len(line)-len(cur)]
 	var out []string
+	if prev := words[len(words)-1-boolInt(!trailingSpace)]; prev == "-group" || prev == "--group" {
+		for _, k := range chains.GroupKeyNames() { // ps -group <Tab>
+			if strings.HasPrefix(k, cur) {
+				out = append(out, head+k)
+			}
+		}
+		return out
+	}
 	if strings.HasPrefix(cur, "-") {
 		for _, f := range t.Flags(words[0]) {
 			if strings.HasPrefix(f, cur) {
@@ -139,6 +148,13 @@ func (t *Terminal) Complete(line string) []string {
 		}
 	}
 	return append(out, taskCompletions(snap.Tracker, head, cur, maxCompletedIDs-len(out))...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // taskCompletions offers "t:N" ids of live then terminated tasks of the

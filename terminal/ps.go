@@ -13,7 +13,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/query"
 )
 
-const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group] [-cancelled] [-limit N] [-json]"
+const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group|origin|stack] [-cancelled] [-limit N] [-json]"
 
 // psFlags are ps's flags, bound where they are declared.
 type psFlags struct {
@@ -37,7 +37,8 @@ func (t *Terminal) psCommand() *command {
 		summary: "List goroutines, filtered or grouped, or the swallowed cancellations.",
 		help: "List goroutines: id, parent, state, wait, labels, tracker task and group (with\n" +
 			"the tracker), user location, creator. Filters combine; -group prints groups with\n" +
-			"counts, largest first (task: by task name; group: by tracker group). -cancelled\n" +
+			"counts, largest first (task: by task name; group: by tracker group; origin: by\n" +
+			"what each goroutine runs, below spawn helpers; stack: by whole stack). -cancelled\n" +
 			"lists swallowed cancellations: goroutines still running after their context was\n" +
 			"cancelled, how long ago, and where they are stuck.",
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -47,7 +48,7 @@ func (t *Terminal) psCommand() *command {
 			fs.StringVar(&f.loc, "loc", "", "only goroutines whose location (function or file) matches `REGEX`")
 			fs.DurationVar(&f.minWait, "min-wait", 0, "only goroutines blocked at least this long, a duration `D` such as 30s (where the runtime knows)")
 			fs.BoolVar(&f.user, "user", false, "hide goroutines the runtime started for itself")
-			fs.StringVar(&f.group, "group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group")
+			fs.StringVar(&f.group, "group", "", "group by `KEY`: creation, location, start, label KEY, parent, task, group, origin, stack")
 			fs.BoolVar(&f.cancelled, "cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
 			fs.IntVar(&f.limit, "limit", 0, "show at most `N` goroutines (or groups); 0 shows all")
 			fs.BoolVar(&f.json, "json", false, "print JSON")

@@ -1,0 +1,3 @@
+module example.com/ancestors
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/spawnhelper
+
+go 1.26
