@@ -15,8 +15,10 @@ type fakeSession struct {
 	tracker *model.Tracker
 	live    bool
 	// evals records Eval's goroutine arguments; switched SwitchGoroutine's.
-	evals    []int64
-	switched []int64
+	evals     []int64
+	switched  []int64
+	bps       []model.Breakpoint
+	cancelled []uint64
 }
 
 func (f *fakeSession) Snapshot(ctx context.Context, _ model.Progress) (*model.Snapshot, error) {
@@ -71,10 +73,15 @@ func (f *fakeSession) SwitchGoroutine(id int64) (model.StopState, error) {
 	f.switched = append(f.switched, id)
 	return model.StopState{GoroutineID: id, Location: g.Location}, nil
 }
-func (f *fakeSession) Break(spec, _ string) (model.Breakpoint, error) {
-	return model.Breakpoint{}, fmt.Errorf("break %s: %w", spec, model.ErrNotLive)
+func (f *fakeSession) Break(spec, cond string) (model.Breakpoint, error) {
+	if !f.live {
+		return model.Breakpoint{}, fmt.Errorf("break %s: %w", spec, model.ErrNotLive)
+	}
+	bp := model.Breakpoint{ID: len(f.bps) + 1, Cond: cond, Location: model.Location{Function: spec, File: "/src/app/main.go", Line: 9}}
+	f.bps = append(f.bps, bp)
+	return bp, nil
 }
-func (f *fakeSession) Breakpoints() ([]model.Breakpoint, error) { return nil, nil }
+func (f *fakeSession) Breakpoints() ([]model.Breakpoint, error) { return f.bps, nil }
 func (f *fakeSession) ClearBreakpoint(s string) (model.Breakpoint, error) {
 	return model.Breakpoint{}, fmt.Errorf("clear %s: no such breakpoint", s)
 }
@@ -82,11 +89,25 @@ func (f *fakeSession) Eval(gid int64, _ int, expr string) (string, error) {
 	f.evals = append(f.evals, gid)
 	return expr, nil
 }
-func (f *fakeSession) Dump(string) error { return model.ErrNotLive }
-func (f *fakeSession) BreakOnCancel(int64) (model.Breakpoint, error) {
-	return model.Breakpoint{}, model.ErrNotLive
+func (f *fakeSession) Dump(string) error {
+	if !f.live {
+		return model.ErrNotLive
+	}
+	return nil
 }
-func (f *fakeSession) CancelTask(uint64) (bool, error) { return false, model.ErrNotLive }
+func (f *fakeSession) BreakOnCancel(gid int64) (model.Breakpoint, error) {
+	if !f.live {
+		return model.Breakpoint{}, model.ErrNotLive
+	}
+	return model.Breakpoint{Name: fmt.Sprintf("cancel%d", gid), Location: model.Location{Function: "context.(*cancelCtx).cancel", File: "/go/src/context/context.go", Line: 540}}, nil
+}
+func (f *fakeSession) CancelTask(id uint64) (bool, error) {
+	if !f.live {
+		return false, model.ErrNotLive
+	}
+	f.cancelled = append(f.cancelled, id)
+	return len(f.cancelled) == 1, nil
+}
 
 // goroutine builds a live goroutine blocked in fn, created by main.
 func goroutine(id int64, fn string) model.Goroutine {

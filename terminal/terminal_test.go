@@ -162,6 +162,7 @@ func TestInterruptStopsPrinting(t *testing.T) {
 	assert.Less(t, stopped.Sub(out.cancelAt), 500*time.Millisecond, "printing stops within half a second")
 	assert.Zero(t, out.after, "nothing is written after the interrupt")
 	assert.Less(t, out.written, 200<<10, "of a table of %d rows, only the start is printed", n)
+	t.Logf("interrupted after %d bytes; stopped %v later, %d bytes after", out.written, stopped.Sub(out.cancelAt), out.after)
 
 	// The terminal is usable again, and the next command prints whole.
 	var full bytes.Buffer

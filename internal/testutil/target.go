@@ -21,10 +21,11 @@ import (
 // "READY <pid>" line.
 var ReadyTimeout = 30 * time.Second
 
-// ReadySettle is how long StartTarget and CrashCore wait after the READY line
-// before returning or crashing the target, so that its main goroutine is back
-// from the write system call and parked.
-var ReadySettle = 50 * time.Millisecond
+// ReadyQuiet bounds how long StartTarget and CrashCore wait, after the READY
+// line, for the target to be quiet — no thread running or runnable, so that
+// its main goroutine is back from the write system call and parked. A target
+// that never quiets (a goroutine that spins) is used once the bound passes.
+var ReadyQuiet = time.Second
 
 // CrashTimeout bounds how long CrashCore waits, after SIGQUIT, for the target
 // to print its traceback, dump core and exit. Printing the traceback dominates:
@@ -204,8 +205,8 @@ func startProcess(exe string, args []string, cmd *exec.Cmd, env []string, dir st
 		}
 		tg.Pid = pid
 		// main has printed READY but may not have returned from the write
-		// system call yet: let it park.
-		time.Sleep(ReadySettle)
+		// system call yet: wait until it has parked.
+		waitQuiet(tg.Pid, ReadyQuiet)
 		return tg, nil
 	case <-timer.C:
 		return fail("no READY line within %v", ReadyTimeout)
@@ -392,4 +393,43 @@ func (b *lockedBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// waitQuiet waits until no thread of process pid is running or runnable, as
+// /proc shows it: every thread sleeps, so no goroutine is executing (a
+// target's main goroutine that printed READY has parked). It reports false
+// when max passes first or the threads cannot be read.
+func waitQuiet(pid int, max time.Duration) bool {
+	deadline := time.Now().Add(max)
+	for {
+		quiet, err := threadsQuiet(pid)
+		if err != nil || quiet {
+			return quiet
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Microsecond) // polling /proc: there is no event to wait on
+	}
+}
+
+// threadsQuiet reports whether no thread of pid is in state R (running or
+// runnable) in /proc/PID/task/TID/stat.
+func threadsQuiet(pid int) (bool, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat"))
+		if err != nil {
+			continue // the thread has exited
+		}
+		// "TID (COMM) S ...": COMM may hold spaces and parentheses.
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && stat[i+2] == 'R' {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -442,4 +443,38 @@ func logStateSummary(t *testing.T, gs map[int64]TracebackGoroutine) {
 		fmt.Fprintf(&b, "%4d %s\n", count[k], k)
 	}
 	t.Logf("%d goroutines by state and function:\n%s", len(gs), b.String())
+}
+
+// TestReadyMeansMainParked: once StartTarget (here through CrashCore) has
+// returned, the target's main goroutine is back from writing READY and
+// parked — as the runtime's own traceback says, every time. Without the wait
+// for a quiet target, about one crash in four caught main in its write
+// system call.
+func TestReadyMeansMainParked(t *testing.T) {
+	exe := BuildTarget(t, "zoo")
+	for i := 0; i < 10; i++ {
+		_, tb := CrashCore(t, exe, []string{"-n", "1"}, nil)
+		gs, err := ParseTraceback(tb)
+		require.NoError(t, err)
+		main, ok := gs[1]
+		require.True(t, ok, "crash %d: no goroutine 1 in the traceback", i)
+		require.Equal(t, "select (no cases)", main.State, "crash %d", i)
+	}
+}
+
+// waitQuiet tells a sleeping process from a spinning one.
+func TestWaitQuiet(t *testing.T) {
+	sleeper := exec.Command("sleep", "30")
+	require.NoError(t, sleeper.Start())
+	defer func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() }()
+	assert.True(t, waitQuiet(sleeper.Process.Pid, 10*time.Second), "a sleeping process is quiet")
+
+	spinner := exec.Command("/bin/sh", "-c", "while :; do :; done")
+	require.NoError(t, spinner.Start())
+	defer func() { _ = spinner.Process.Kill(); _ = spinner.Wait() }()
+	start := time.Now()
+	assert.False(t, waitQuiet(spinner.Process.Pid, 200*time.Millisecond), "a spinning process never is")
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "it is waited for up to the bound")
+
+	assert.False(t, waitQuiet(1<<30, time.Second), "an unreadable process is not quiet")
 }
