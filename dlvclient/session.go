@@ -9,8 +9,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/go-delve/delve/pkg/proc"
 	"github.com/go-delve/delve/service"
 	"github.com/go-delve/delve/service/api"
 	"github.com/go-delve/delve/service/debugger"
@@ -158,20 +160,58 @@ func Attach(pid int) (*Session, error) {
 
 // Exec launches exe with args under an embedded Delve, stopped at its entry
 // point. Closing the session kills it.
-func Exec(exe string, args []string) (*Session, error) {
+func Exec(exe string, args []string, opts ...ExecOption) (*Session, error) {
 	if err := checkExecutable(exe); err != nil {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
 	}
 	if err := checkDebugInfo(exe); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
+	cfg := debugger.Config{ExecuteKind: debugger.ExecutingExistingFile}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("exec %s: %w", exe, err)
+		}
+	}
 	s, err := startEmbedded(model.Target{Kind: KindExec, Executable: exe, Live: true},
-		append([]string{exe}, args...), debugger.Config{ExecuteKind: debugger.ExecutingExistingFile})
+		append([]string{exe}, args...), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
 	}
 	s.target.PID = s.client.ProcessPid()
 	return s, nil
+}
+
+// ExecOption changes how Exec launches its target.
+type ExecOption func(*debugger.Config) error
+
+// WithOutput sends the launched target's stdout and stderr to f (dlv-tasks
+// keeps its own stdout for command output). Delve closes the files it is
+// given once the target has started, so it gets duplicates and f stays open.
+func WithOutput(f *os.File) ExecOption {
+	return func(c *debugger.Config) error {
+		out, err := dupFile(f)
+		if err != nil {
+			return fmt.Errorf("redirect the target's output: %w", err)
+		}
+		errOut, err := dupFile(f)
+		if err != nil {
+			out.Close()
+			return fmt.Errorf("redirect the target's output: %w", err)
+		}
+		c.Stdout = proc.OutputRedirect{File: out}
+		c.Stderr = proc.OutputRedirect{File: errOut}
+		return nil
+	}
+}
+
+func dupFile(f *os.File) (*os.File, error) {
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	syscall.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // OpenCore opens the core dump corefile of the executable exe, read-only.

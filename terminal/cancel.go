@@ -64,7 +64,7 @@ func (t *Terminal) breakCancelCommand() *command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(t.out, "Breakpoint %s set at %s: continue stops when goroutine %d's context is cancelled (clear %s removes it)\n",
+			fmt.Fprintf(t.errOut, "Breakpoint %s set at %s: continue stops when goroutine %d's context is cancelled (clear %s removes it)\n",
 				bp.Name, formatLoc(bp.Location), gid, bp.Name)
 			return nil
 		}),

@@ -40,7 +40,7 @@ func (t *Terminal) commandTable() []*command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(t.out, "Breakpoint %d set at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
+				fmt.Fprintf(t.errOut, "Breakpoint %d set at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
 				return nil
 			})},
 		{names: []string{"breakpoints", "bp"}, usage: "breakpoints",
@@ -66,7 +66,7 @@ func (t *Terminal) commandTable() []*command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(t.out, "Breakpoint %d cleared at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
+				fmt.Fprintf(t.errOut, "Breakpoint %d cleared at %s %s:%d\n", bp.ID, bp.Location.Function, bp.Location.File, bp.Location.Line)
 				return nil
 			})},
 		{names: []string{"goroutine", "gr"}, usage: "goroutine [ID|t:N]", maxArgs: 1,
@@ -95,7 +95,7 @@ func (t *Terminal) commandTable() []*command {
 					return err
 				}
 				t.selected = gid
-				fmt.Fprintf(t.out, "Switched to goroutine %d at %s\n", gid, formatLoc(st.Location))
+				fmt.Fprintf(t.errOut, "Switched to goroutine %d at %s\n", gid, formatLoc(st.Location))
 				return nil
 			})},
 		{names: []string{"print"}, usage: "print [-g ID|t:N] [-frame N] EXPR", minArgs: 1, maxArgs: -1, missing: "expression",
@@ -129,7 +129,7 @@ func (t *Terminal) commandTable() []*command {
 				if err := t.session.Dump(args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintf(t.out, "Core dump written to %s\n", args[0])
+				fmt.Fprintf(t.errOut, "Core dump written to %s\n", args[0])
 				return nil
 			})},
 		{names: []string{"help", "h"}, usage: "help [COMMAND]", maxArgs: 1,
@@ -162,7 +162,7 @@ func (t *Terminal) stepper(names []string, help string, step func(Session) (mode
 			if err != nil {
 				return err
 			}
-			printState(t.out, st)
+			printState(t.errOut, st)
 			return nil
 		})}
 }
@@ -183,7 +183,7 @@ func (t *Terminal) continueTarget(ctx context.Context) error {
 		return err
 	}
 	// Where the target stopped is shown even when Ctrl-C stopped it.
-	printState(t.buf, st)
+	printState(t.errOut, st)
 	return nil
 }
 

@@ -35,9 +35,9 @@ func TestTaskIDsWorkEverywhere(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "where: task t:2 loader has already ended (error): where-terminated t:2 shows how", err.Error())
 
-	out, _, err = run(t, s, "goroutine t:1")
+	_, notes, err := run(t, s, "goroutine t:1")
 	require.NoError(t, err)
-	assert.Contains(t, out, "Switched to goroutine 7")
+	assert.Contains(t, notes, "Switched to goroutine 7")
 	assert.Equal(t, []int64{7}, s.switched)
 
 	term := New(s, &bytes.Buffer{}, &bytes.Buffer{})

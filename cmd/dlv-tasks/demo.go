@@ -39,7 +39,12 @@ func newDemoCommand(opts *options) *cobra.Command {
 			if err := buildProgram(src, exe, "-gcflags=example.com/demo/...=-N -l", "-gcflags="+model.TrackerPackage+"=-N -l"); err != nil {
 				return err
 			}
-			s, err := dlvclient.Exec(exe, nil)
+			out, closeOut, err := opts.targetOutput()
+			if err != nil {
+				return err
+			}
+			defer closeOut()
+			s, err := dlvclient.Exec(exe, nil, dlvclient.WithOutput(out))
 			if err != nil {
 				return err
 			}

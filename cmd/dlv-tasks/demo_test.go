@@ -1,7 +1,10 @@
 package main
 
 import (
+	"path/filepath"
+
 	"encoding/json"
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
 	"os"
 	"os/exec"
 	"regexp"
@@ -46,23 +49,48 @@ func TestDemoSteps(t *testing.T) {
 	res := run(t, "", nil, "demo",
 		"-c", "break main.runReportJob n > 3", "-c", "continue", "-c", "print n", "-c", "print d", "-c", "next")
 	require.Equal(t, 0, res.code, res.stderr)
-	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
 	var stops []int
-	var n int
-	var d string
-	for i, l := range lines {
+	for _, l := range strings.Split(res.stderr, "\n") {
 		if m := regexp.MustCompile(`^> goroutine \d+ stopped at main\.runReportJob \S+main\.go:(\d+)`).FindStringSubmatch(l); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			stops = append(stops, line)
-			if len(stops) == 1 && i+2 < len(lines) {
-				n, _ = strconv.Atoi(lines[i+1])
-				d = lines[i+2]
-			}
 		}
 	}
-	require.Len(t, stops, 2, "expected a breakpoint stop and a step stop in:\n%s\n%s", res.stdout, res.stderr)
+	require.Len(t, stops, 2, "expected a breakpoint stop and a step stop in:\n%s", res.stderr)
+	// stdout holds the two values printed, and nothing else.
+	values := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.Len(t, values, 2, "stdout: %q", res.stdout)
+	n, _ := strconv.Atoi(values[0])
+	d := values[1]
 	require.Greater(t, n, 3, "the condition n > 3 did not hold at the stop")
 	require.Greater(t, stops[1], stops[0], "next did not move to a later line")
 	require.NotContains(t, d, "tracker", "a duration of the demo is named after a tracker constant")
 	require.Contains(t, d, "1000000000", "print d")
+}
+
+// TestOneShotStdoutIsClean runs the issue's own pipeline: a target that
+// prints, a breakpoint, a continue and ps --json. stdout must be one JSON
+// document; the breakpoint and stop notes and the target's own output go to
+// stderr, or with --redirect to a file.
+func TestOneShotStdoutIsClean(t *testing.T) {
+	exe := testutil.BuildTarget(t, "exits") // prints READY after main.ready, then exits
+	args := []string{"exec", "-c", "break main.ready", "-c", "continue", "-c", "ps -user -limit 2 --json", "-c", "continue", exe}
+	res := run(t, "", nil, args...)
+	require.Equal(t, 0, res.code, res.stderr)
+	var gs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &gs), "stdout is not one JSON document:\n%s", res.stdout)
+	require.NotEmpty(t, gs)
+	require.Contains(t, res.stderr, "Process exited with status 3")
+	require.Contains(t, res.stderr, "Breakpoint 1 set at main.ready")
+	require.Contains(t, res.stderr, "stopped at main.ready")
+	require.Contains(t, res.stderr, "READY ", "the target's own stdout goes to stderr")
+
+	out := filepath.Join(t.TempDir(), "target.out")
+	res = run(t, "", nil, append([]string{"exec", "--redirect", out}, args[1:]...)...)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &gs), res.stdout)
+	require.NotContains(t, res.stderr, "READY ")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "READY ", "--redirect did not receive the target's output")
 }

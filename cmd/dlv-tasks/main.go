@@ -32,6 +32,22 @@ func main() {
 // options are the flags every session command shares.
 type options struct {
 	commands []string
+	// redirect is where a launched target's stdout and stderr go ("":
+	// dlv-tasks' stderr, so that its stdout carries command output only).
+	redirect string
+}
+
+// targetOutput opens where a launched target writes; the returned close
+// function releases it.
+func (o options) targetOutput() (*os.File, func(), error) {
+	if o.redirect == "" {
+		return os.Stderr, func() {}, nil
+	}
+	f, err := os.OpenFile(o.redirect, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redirect: %w", err)
+	}
+	return f, func() { f.Close() }, nil
 }
 
 func newRootCommand() *cobra.Command {
@@ -73,14 +89,23 @@ func newRootCommand() *cobra.Command {
 			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Attach(pid) })
 		},
 	})
-	root.AddCommand(&cobra.Command{
+	execCmd := &cobra.Command{
 		Use:   "exec EXE [-- ARGS...]",
 		Short: "Launch EXE under Delve, stopped at its entry point (killed on exit)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Exec(args[0], args[1:]) })
+			out, closeOut, err := opts.targetOutput()
+			if err != nil {
+				return err
+			}
+			defer closeOut()
+			return runSession(opts, func() (*dlvclient.Session, error) {
+				return dlvclient.Exec(args[0], args[1:], dlvclient.WithOutput(out))
+			})
 		},
-	})
+	}
+	addRedirectFlag(execCmd, &opts)
+	root.AddCommand(execCmd)
 	root.AddCommand(&cobra.Command{
 		Use:   "core EXE COREFILE",
 		Short: "Open a core dump of EXE, read-only",
@@ -89,9 +114,18 @@ func newRootCommand() *cobra.Command {
 			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.OpenCore(args[0], args[1]) })
 		},
 	})
-	root.AddCommand(newDemoCommand(&opts))
+	demoCmd := newDemoCommand(&opts)
+	addRedirectFlag(demoCmd, &opts)
+	root.AddCommand(demoCmd)
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")
 	return root
+}
+
+// addRedirectFlag gives a command that launches its target the --redirect
+// flag.
+func addRedirectFlag(c *cobra.Command, opts *options) {
+	c.Flags().StringVar(&opts.redirect, "redirect", "",
+		"write the target's stdout and stderr to `FILE` (default: dlv-tasks' stderr; stdout carries command output only)")
 }

@@ -220,14 +220,14 @@ func TestTargetExitsMidSession(t *testing.T) {
 	exe := testutil.BuildTarget(t, "exits")
 	r := run(t, "", nil, "exec", exe, "-c", "break main.ready", "-c", "continue", "-c", "ps -limit 1", "-c", "continue", "-c", "ps", "-c", "exit")
 	require.Equal(t, 1, r.code, "ps after the exit fails")
-	require.Contains(t, r.stdout, "stopped at main.ready")
-	require.Contains(t, r.stdout, "Process exited with status 3")
+	require.Contains(t, r.stderr, "stopped at main.ready")
+	require.Contains(t, r.stderr, "Process exited with status 3")
 	require.Contains(t, r.stderr, "error: ps: the target has exited")
 
 	// Interactively, the prompt stays usable for exit.
 	r = run(t, "break main.ready\ncontinue\ncontinue\nps\nexit\n", []string{"DLV_TASKS_HISTORY=" + filepath.Join(t.TempDir(), "h")}, "exec", exe)
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "Process exited with status 3")
+	require.Contains(t, r.stderr, "Process exited with status 3")
 	require.Contains(t, r.stderr, "the target has exited")
 }
 
@@ -433,10 +433,10 @@ func TestInterruptHaltsContinue(t *testing.T) {
 
 	_, err = io.WriteString(stdin, "continue\n")
 	require.NoError(t, err)
-	// The target's output goes to dlv-tasks' stdout or stderr.
-	wait("READY line from the target", stdout.when("READY "), stderr.when("READY "))
+	// The target's output goes to dlv-tasks' stderr.
+	wait("READY line from the target", stderr.when("READY "), stderr.when("READY "))
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	wait("report of the halt", stdout.when("stopped at"))
+	wait("report of the halt", stderr.when("stopped at"))
 	_, err = io.WriteString(stdin, "ps -user -loc main.level3\nexit\n")
 	require.NoError(t, err)
 	stdin.Close()
@@ -447,7 +447,7 @@ func TestInterruptHaltsContinue(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatalf("dlv-tasks did not finish; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
-	require.Contains(t, stdout.String(), "stopped at", "continue reports where the halt stopped the target")
+	require.Contains(t, stderr.String(), "stopped at", "continue reports where the halt stopped the target")
 	require.Regexp(t, `\d+ goroutines \(showing [1-9]`, stdout.String(), "ps works after the halt")
 	require.Contains(t, stdout.String(), "main.level3")
 }
@@ -547,17 +547,17 @@ func TestExecutionControl(t *testing.T) {
 		"-c", "ps -user -loc main.level3 -limit 1",
 		exe, "--", "-n", "1") // after --, everything goes to the target
 	require.Equal(t, 0, r.code, r.stderr)
-	out := r.stdout
-	require.Contains(t, out, "Breakpoint 1 set at main.level2")
+	out, notes := r.stdout, r.stderr
+	require.Contains(t, notes, "Breakpoint 1 set at main.level2")
 	require.Regexp(t, `(?m)^1\s+main\.level2 .*zoo/main\.go:\d+\s+0`, out, "breakpoints lists it, not yet hit")
-	require.Contains(t, out, "stopped at main.level2")
-	require.Contains(t, out, "(breakpoint 1)")
+	require.Contains(t, notes, "stopped at main.level2")
+	require.Contains(t, notes, "(breakpoint 1)")
 	require.Regexp(t, `(?m)^1$`, out, "print n: the zoo runs with -n 1")
-	require.Contains(t, out, "Breakpoint 1 cleared at main.level2")
-	require.Contains(t, out, "stopped at main.ready")
-	require.Contains(t, out, "Switched to goroutine 1")
+	require.Contains(t, notes, "Breakpoint 1 cleared at main.level2")
+	require.Contains(t, notes, "stopped at main.ready")
+	require.Contains(t, notes, "Switched to goroutine 1")
 	require.Regexp(t, `(?m)^3$`, out, "print len(os.Args): zoo -n 1")
-	require.Contains(t, out, "Core dump written to "+dump)
+	require.Contains(t, notes, "Core dump written to "+dump)
 	require.Contains(t, out, "(showing 1)")
 
 	// The dump opens as a core, and agrees with the live listing.

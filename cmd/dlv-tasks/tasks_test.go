@@ -136,7 +136,7 @@ func TestTrackerCommandsLive(t *testing.T) {
 	// break-cancel: a named breakpoint on the cancel path, listed and cleared.
 	r = liveTracked(t, "break-cancel "+tHealthChecker, "breakpoints", "break-cancel "+tStubbornFlusher, "break-cancel t:99999")
 	require.Equal(t, 1, r.code, r.stderr)
-	require.Regexp(t, `(?m)^Breakpoint cancel\d+ set at context\.\(\*cancelCtx\)\.cancel .*: continue stops when goroutine \d+'s context is cancelled \(clear cancel\d+ removes it\)$`, r.stdout)
+	require.Regexp(t, `(?m)^Breakpoint cancel\d+ set at context\.\(\*cancelCtx\)\.cancel .*: continue stops when goroutine \d+'s context is cancelled \(clear cancel\d+ removes it\)$`, r.stderr)
 	require.Regexp(t, `(?m)^\d+\s+context\.\(\*cancelCtx\)\.cancel `, r.stdout)
 	require.Contains(t, r.stderr, "error: break-cancel "+tStubbornFlusher+": break-cancel: break on cancel of goroutine")
 	require.Contains(t, r.stderr, "no context that can still be cancelled")
