@@ -54,12 +54,12 @@ func writeHops(b *strings.Builder, now time.Time, t *model.Task, hops []chains.C
 		case model.CancelExplicit:
 			fmt.Fprintf(b, " cancelled by %s", cancellerText(now, &h))
 		default:
-			fmt.Fprintf(b, " cancelled (%s)", orDash(h.How))
+			fmt.Fprintf(b, " cancelled (%s)", safeOrDash(h.How))
 		}
 		fmt.Fprintf(b, ", %s\n", whenText(now, h.Time))
 		pad := strings.Repeat(" ", len(fmt.Sprint(i+1))+4)
 		if h.Cause != "" {
-			fmt.Fprintf(b, "%scause: %s\n", pad, h.Cause)
+			fmt.Fprintf(b, "%scause: %s\n", pad, Safe(h.Cause))
 		}
 		if h.How == model.CancelExplicit {
 			fmt.Fprintf(b, "%scanceller stack:\n", pad)
@@ -110,7 +110,7 @@ func endText(end string) string {
 	if s, ok := endTexts[end]; ok {
 		return s
 	}
-	return "chain ends: " + end
+	return "chain ends: " + Safe(end)
 }
 
 // ContextChains writes the context variables found in goroutine gid's
@@ -128,15 +128,15 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Goroutine %d: %s in its frames (without the tracker, who cancelled is not recorded)\n", gid, plural(len(cs), "context variable"))
 	for _, c := range cs {
-		fmt.Fprintf(&b, "  frame %d %s, %s: ", c.Frame, orDash(c.Function), orDash(c.Variable))
+		fmt.Fprintf(&b, "  frame %d %s, %s: ", c.Frame, safeOrDash(c.Function), safeOrDash(c.Variable))
 		if c.Cancelled >= 0 && c.Cancelled < len(c.Path) {
 			n := c.Path[c.Cancelled]
-			fmt.Fprintf(&b, "cancelled at %s (%s)\n", n.Type, n.Err)
+			fmt.Fprintf(&b, "cancelled at %s (%s)\n", Safe(n.Type), Safe(n.Err))
 		} else {
 			b.WriteString("not cancelled\n")
 		}
 		for i, n := range c.Path {
-			fmt.Fprintf(&b, "    %d  %s", i, n.Type)
+			fmt.Fprintf(&b, "    %d  %s", i, Safe(n.Type))
 			if n.Addr != 0 {
 				fmt.Fprintf(&b, " %#x", n.Addr)
 			}
@@ -156,9 +156,9 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 }
 
 func nodeState(n model.ContextNode) string {
-	s := n.Err
+	s := Safe(n.Err)
 	if n.Cause != "" && n.Cause != n.Err {
-		s += ", cause: " + n.Cause
+		s += ", cause: " + Safe(n.Cause)
 	}
 	if !n.Deadline.IsZero() {
 		s += ", deadline " + n.Deadline.Format(clockFormat)

@@ -19,7 +19,7 @@ const clockFormat = "15:04:05.000"
 
 // TaskName formats a task as "t:ID name".
 func TaskName(t *model.Task) string {
-	return strings.TrimSpace("t:" + strconv.FormatUint(t.ID, 10) + " " + t.Name)
+	return strings.TrimSpace("t:" + strconv.FormatUint(t.ID, 10) + " " + Safe(t.Name))
 }
 
 // since is how long before now t was, 0 when either is unknown.
@@ -48,11 +48,6 @@ func agoText(d time.Duration) string {
 		return HumanDuration(-d) + " after the newest record"
 	}
 	return HumanDuration(d) + " ago"
-}
-
-// oneLine replaces line breaks so a text fits in a table cell.
-func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ").Replace(s)
 }
 
 // orDash returns s, or "-" when it is empty.
@@ -101,7 +96,7 @@ func refText(now time.Time, id uint64, known bool, r chains.TaskRef) string {
 	case r.Live:
 		return name + " [running]"
 	case r.Ended != nil:
-		return fmt.Sprintf("%s [ended: %s, %s]", name, r.Ended.Outcome, agoText(since(now, r.Ended.Ended)))
+		return fmt.Sprintf("%s [ended: %s, %s]", name, Safe(r.Ended.Outcome), agoText(since(now, r.Ended.Ended)))
 	}
 	return name
 }

@@ -71,7 +71,7 @@ func TestPsTerminated(t *testing.T) {
 	assert.Equal(t, `3 terminated tasks (showing 3), newest first; newest tracker record at 12:01:00.000
 note: 2 records skipped: mid-write
 TASK  NAME      GROUP  OUTCOME   TEXT                     ENDED                   DURATION  PRESERVED
-t:8   fails     -      panic     boom ⏎ second line       12:00:40.000 (20s ago)  39s       -
+t:8   fails     -      panic     boom\nsecond line        12:00:40.000 (20s ago)  39s       -
 t:5   shutdown  -      returned  -                        12:00:30.000 (30s ago)  10s       -
 t:3   watcher   pg     error     watch: connection reset  12:00:05.000 (55s ago)  4s        yes
 `, b.String())
@@ -123,8 +123,7 @@ Cancellation chain of t:3 watcher (context 12), origin last:
 	assert.Equal(t, `Task t:8 fails ended: panic, 12:00:40.000 (20s ago), after 39s
   goroutine: 18 (exited)
   started: 12:00:01.000 (59s ago)
-  panic: boom
-second line
+  panic: boom\nsecond line
 
 Panic stack:
   0  runtime.gopanic

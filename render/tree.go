@@ -67,7 +67,7 @@ func nodeText(n *chains.Node) string {
 		}
 		s := id + " (exited)"
 		if fn := n.Exited.Start.Function; fn != "" {
-			s += " " + fn
+			s += " " + Safe(fn)
 		}
 		if fl := fileLine(n.Exited.GoStatement); fl != "" {
 			s += " (" + fl + ")"
@@ -77,22 +77,22 @@ func nodeText(n *chains.Node) string {
 	if n.Count > 1 {
 		id = "×" + strconv.Itoa(n.Count)
 	}
-	fn := g.Start.Function
+	fn := Safe(g.Start.Function)
 	if fn == "" {
-		fn = g.Location.Function
+		fn = Safe(g.Location.Function)
 	}
 	if fn == "" {
 		fn = "?"
 	}
 	state := stateText(g)
-	if at := g.Location.Function; at != "" && at != fn {
-		state += " in " + at
+	if at := g.Location.Function; at != "" && Safe(at) != fn {
+		state += " in " + Safe(at)
 	}
 	if g.Task != nil {
 		// Every tracker task starts in the tracker's runner: name the task
 		// (collapsed nodes share the name: it is part of their signature).
 		if n.Count > 1 {
-			fn = "task " + g.Task.Name
+			fn = "task " + Safe(g.Task.Name)
 		} else {
 			fn = "task " + TaskName(g.Task)
 		}

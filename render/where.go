@@ -43,7 +43,7 @@ func Where(w io.Writer, g *model.Goroutine, frames []model.Frame, chain []chains
 		for _, a := range ancestors {
 			fmt.Fprintf(&b, "  goroutine %d:\n", a.ID)
 			if a.Unreadable != "" {
-				fmt.Fprintf(&b, "    (unreadable: %s)\n", a.Unreadable)
+				fmt.Fprintf(&b, "    (unreadable: %s)\n", Safe(a.Unreadable))
 				continue
 			}
 			writeStack(&b, a.Stack, "    ")
@@ -68,7 +68,7 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 	}
 	fmt.Fprintf(b, "Goroutine %d [%s]:\n", g.ID, state)
 	if g.Unreadable != "" {
-		fmt.Fprintf(b, "  unreadable: %s\n", g.Unreadable)
+		fmt.Fprintf(b, "  unreadable: %s\n", Safe(g.Unreadable))
 	}
 	if len(g.Labels) > 0 {
 		fmt.Fprintf(b, "  labels: %s\n", labelsText(g.Labels, 0))
@@ -84,7 +84,7 @@ func parentFate(l chains.Link) string {
 	case l.Parent != nil:
 		return fmt.Sprintf("is now at %s [%s]", fullLoc(whereNow(l.Parent)), stateText(l.Parent))
 	case l.ParentExited != nil && l.ParentExited.Start.Function != "":
-		return "has exited (started as " + l.ParentExited.Start.Function + ")"
+		return "has exited (started as " + Safe(l.ParentExited.Start.Function) + ")"
 	case l.ParentExited != nil:
 		return "has exited"
 	}
