@@ -188,6 +188,14 @@ type Tracker struct {
 	Skipped map[string]int `json:"skipped"`
 	// Dropped counts what the tracker itself could not record (arenas full).
 	Dropped int `json:"dropped"`
+	// Problems says, one line each (at most a few dozen), what could not be
+	// read or was rejected: a corrupt ring header, an unreadable chunk,
+	// duplicate chunk pointers, a task that claims a goroutine whose
+	// task.id label says otherwise, a read cut by its time budget.
+	Problems []string `json:"problems,omitempty"`
+	// Partial is set when a read stopped at its time or byte budget: some
+	// records were not read (counted in Skipped as "not read (budget)").
+	Partial bool `json:"partial,omitempty"`
 }
 
 // ContextNode is one context on the path from a context value up to the
