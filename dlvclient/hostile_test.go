@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -167,4 +168,88 @@ func mustJSON(t *testing.T, s string) string {
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestHostileCorruptionIsReported runs testdata/hostile with each kind of
+// tracker corruption: every command that reads the tracker still answers,
+// quickly, and prints one note line saying what was skipped and why.
+func TestHostileCorruptionIsReported(t *testing.T) {
+	type check struct {
+		cmd        string
+		note       []string // substrings of the note line
+		out        []string // substrings of the output
+		notOut     []string
+		maxLatency time.Duration
+	}
+	cases := []struct {
+		mode   string
+		core   bool
+		checks []check
+	}{
+		{"namelen", false, []check{
+			{cmd: "ps", note: []string{"4 tracker records skipped: 4 corrupt"}},
+			{cmd: "ps -cancelled", note: []string{"4 corrupt"}},
+		}},
+		{"ringcap0", false, []check{
+			{cmd: "ps-terminated", note: []string{"terminated ring", "implausible capacity 0"}, out: []string{"keeper"}},
+		}},
+		{"ringunmapped", false, []check{
+			{cmd: "ps-terminated", note: []string{"6 unreadable", "terminated ring"}, out: []string{"keeper"}},
+		}},
+		{"magic", true, []check{
+			{cmd: "pstree", note: []string{"tracker unreadable", "magic"}, out: []string{"main.main"}},
+			{cmd: "ps", note: []string{"tracker unreadable"}, out: []string{"main.main"}},
+		}},
+		{"dupchunks", true, []check{
+			{cmd: "ps", note: []string{"duplicate chunk", "repeat or overlap"}, out: []string{"t:1 "}, maxLatency: 5 * time.Second},
+			{cmd: "pstree -tasks", note: []string{"duplicate chunk"}, out: []string{"stubborn"}, maxLatency: 5 * time.Second},
+		}},
+		{"bigring", false, []check{
+			{cmd: "ps-terminated", note: []string{"corrupt", "never written"}, out: []string{"keeper", "finished-late"}, maxLatency: 5 * time.Second},
+		}},
+		{"goid", true, []check{
+			{cmd: "ps", note: []string{"1 goroutine mismatch", "claims goroutine 1"}, out: []string{"t:3 spare"}},
+		}},
+		{"startafterend", false, []check{
+			{cmd: "ps-terminated", note: []string{"1 tracker record skipped: 1 corrupt"}, out: []string{"keeper"}, notOut: []string{"finished-late"}},
+		}},
+		{"cycle", false, []check{
+			{cmd: "pstree -tasks", note: []string{"1 corrupt"}, notOut: []string{"spare"}},
+		}},
+		{"oddseq", false, []check{
+			{cmd: "ps", note: []string{"1 mid-write"}, out: []string{"t:4 stubborn"}, notOut: []string{"t:3 spare"}},
+		}},
+	}
+	for _, c := range cases {
+		hows := []string{"live"}
+		if c.core {
+			hows = append(hows, "core")
+		}
+		for _, how := range hows {
+			t.Run(c.mode+"/"+how, func(t *testing.T) {
+				s := openHostile(t, how, c.mode)
+				for _, ch := range c.checks {
+					start := time.Now()
+					out, notes, err := runCommand(t, s, ch.cmd)
+					elapsed := time.Since(start)
+					require.NoError(t, err, "%s\n%s", ch.cmd, notes)
+					lines := strings.Split(strings.TrimSpace(notes), "\n")
+					require.Len(t, lines, 1, "%s: one note line, got %q", ch.cmd, notes)
+					for _, want := range ch.note {
+						assert.Contains(t, lines[0], want, ch.cmd)
+					}
+					for _, want := range ch.out {
+						assert.Contains(t, out, want, ch.cmd)
+					}
+					for _, not := range ch.notOut {
+						assert.NotContains(t, out, not, ch.cmd)
+					}
+					if ch.maxLatency > 0 {
+						assert.Less(t, elapsed, ch.maxLatency, "%s took %v", ch.cmd, elapsed)
+					}
+					t.Logf("%s (%v): %s", ch.cmd, elapsed.Round(time.Millisecond), lines[0])
+				}
+			})
+		}
+	}
 }

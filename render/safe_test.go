@@ -1,7 +1,10 @@
 package render
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,4 +235,17 @@ func TestJSONKeepsTargetBytes(t *testing.T) {
 		assert.Equal(t, strings.ToValidUTF8(e.Task.Name, "\ufffd"), doc.Terminated[i].Task.Name)
 		assert.Equal(t, strings.ToValidUTF8(e.Text, "\ufffd"), doc.Terminated[i].Text)
 	}
+}
+
+func TestTrackerNote(t *testing.T) {
+	assert.Empty(t, TrackerNote(nil, nil))
+	assert.Empty(t, TrackerNote(&model.Tracker{Skipped: map[string]int{}}, nil))
+	assert.Empty(t, TrackerNote(nil, fmt.Errorf("read: %w", context.Canceled)))
+	assert.Equal(t, "note: tracker unreadable (tracker root: magic 0x1, want 0x6b7361742d766c64 \\x1b): answers come from the runtime alone",
+		TrackerNote(nil, errors.New("tracker root: magic 0x1, want 0x6b7361742d766c64 \x1b")))
+	tr := &model.Tracker{Skipped: map[string]int{"mid-write": 2, "duplicate chunk": 1044224, "corrupt": 0}, Partial: true, Dropped: 3,
+		Problems: []string{"live: 4095 chunk-directory entries repeat\r\n", "second"}}
+	note := TrackerNote(tr, nil)
+	assert.Equal(t, `note: 1044226 tracker records skipped: 1044224 duplicate chunk, 2 mid-write; read partial (budget): some records not read; 3 tasks not recorded by the tracker (arenas full); first problem: live: 4095 chunk-directory entries repeat\r\n (and 1 more)`, note)
+	assert.NotContains(t, note, "\n")
 }

@@ -23,6 +23,10 @@ type PsTerminatedDoc struct {
 	Total int `json:"total"`
 	// Skipped counts records not shown, by reason ("mid-write").
 	Skipped map[string]int `json:"skipped"`
+	// Problems and Partial say what of the tracker could not be read (as
+	// model.Tracker's); TrackerNote puts them in one line.
+	Problems []string `json:"problems"`
+	Partial  bool     `json:"partial"`
 	// Terminated are the selected records, newest first.
 	Terminated []TerminationDoc `json:"terminated"`
 }
@@ -135,9 +139,10 @@ func NewTerminationDoc(tr *model.Tracker, e model.Termination) TerminationDoc {
 
 // NewPsTerminatedDoc builds the ps-terminated --json document.
 func NewPsTerminatedDoc(tr *model.Tracker, ts []model.Termination) PsTerminatedDoc {
-	d := PsTerminatedDoc{Skipped: map[string]int{}, Terminated: make([]TerminationDoc, len(ts))}
+	d := PsTerminatedDoc{Skipped: map[string]int{}, Problems: []string{}, Terminated: make([]TerminationDoc, len(ts))}
 	if tr != nil {
-		d.Now, d.Total = tr.Now, len(tr.Terminated)
+		d.Now, d.Total, d.Partial = tr.Now, len(tr.Terminated), tr.Partial
+		d.Problems = append(d.Problems, tr.Problems...)
 		for k, v := range tr.Skipped {
 			d.Skipped[k] = v
 		}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,29 +55,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// trackerNotes returns the notes a tracker read carries: records skipped
-// (never shown torn) and tasks the tracker could not record.
-func trackerNotes(tr *model.Tracker) []string {
-	if tr == nil {
-		return nil
-	}
-	var notes []string
-	reasons := make([]string, 0, len(tr.Skipped))
-	for r := range tr.Skipped {
-		reasons = append(reasons, r)
-	}
-	slices.Sort(reasons)
-	for _, r := range reasons {
-		if n := tr.Skipped[r]; n > 0 {
-			notes = append(notes, fmt.Sprintf("note: %s skipped: %s", plural(n, "record"), r))
-		}
-	}
-	if tr.Dropped > 0 {
-		notes = append(notes, fmt.Sprintf("note: %s not recorded by the tracker (arenas full)", plural(tr.Dropped, "task")))
-	}
-	return notes
 }
 
 // refText describes a task live or ended in brackets after its name:

@@ -69,7 +69,6 @@ func TestPsTerminated(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, PsTerminated(&b, tr, tr.Terminated))
 	assert.Equal(t, `3 terminated tasks (showing 3), newest first; newest tracker record at 12:01:00.000
-note: 2 records skipped: mid-write
 TASK  NAME      GROUP  OUTCOME   TEXT                     ENDED                   DURATION  PRESERVED
 t:8   fails     -      panic     boom\nsecond line        12:00:40.000 (20s ago)  39s       -
 t:5   shutdown  -      returned  -                        12:00:30.000 (30s ago)  10s       -

@@ -13,9 +13,10 @@ import (
 
 // PsTerminated writes terminated tasks, in the order given (newest first),
 // under the header "N terminated tasks (showing M), newest first; times
-// before the newest record, HH:MM:SS.mmm", then the tracker's notes, then a
-// table: TASK, NAME, GROUP, OUTCOME, TEXT (error or panic value, cut),
-// ENDED (and how long before the newest record), DURATION and PRESERVED.
+// before the newest record, HH:MM:SS.mmm", then a table: TASK, NAME,
+// GROUP, OUTCOME, TEXT (error or panic value, cut), ENDED (and how long
+// before the newest record), DURATION and PRESERVED. How complete the read
+// was is TrackerNote's line.
 func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error {
 	total := 0
 	if tr != nil {
@@ -27,9 +28,6 @@ func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error 
 		fmt.Fprintf(&b, "; newest tracker record at %s", tr.Now.Format(clockFormat))
 	}
 	b.WriteByte('\n')
-	for _, n := range trackerNotes(tr) {
-		b.WriteString(n + "\n")
-	}
 	if len(ts) > 0 {
 		var now = nowOf(tr)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -57,6 +57,9 @@ func (t *Terminal) snapshotWithTracker(ctx context.Context) (*model.Snapshot, *m
 		return snap, snap.Tracker, nil
 	}
 	tr, err := t.tracker(ctx)
+	if err != nil && ctx.Err() == nil && t.session.TrackerError() != nil {
+		return snap, nil, nil // unreadable tracker: the runtime's view, and the command's note says why
+	}
 	return snap, tr, err
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // ErrExit is returned by Execute when the user asked to leave.
@@ -69,9 +70,16 @@ func (t *Terminal) Execute(line string) error {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
+	consults := t.session.TrackerConsults()
 	err = c.run(ctx, args[1:])
 	if ferr := t.out.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write output: %w", ferr)
+	}
+	if err == nil && t.session.TrackerConsults() != consults {
+		// The command used the tracker: say how complete its read was.
+		if note := render.TrackerNote(t.session.LastTrackerRead()); note != "" {
+			fmt.Fprintln(t.errOut, note)
+		}
 	}
 	return err
 }
@@ -102,6 +110,9 @@ func (t *Terminal) snapshot(ctx context.Context) (*model.Snapshot, error) {
 	snap, err := t.session.Snapshot(ctx, t.Progress)
 	if errors.Is(err, context.Canceled) {
 		return nil, errors.New("interrupted")
+	}
+	if err == nil {
+		t.session.ConsultSnapshotTracker(snap) // for the command's tracker note
 	}
 	return snap, err
 }
