@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/go-delve/delve/service/api"
 
@@ -15,8 +16,19 @@ const (
 	// contextFrames is how many frames of a goroutine are searched for
 	// context variables.
 	contextFrames = 64
-	// contextMaxDepth bounds the walk up one context tree.
-	contextMaxDepth = 1000
+	// contextMaxDepth bounds the walk up one context tree: far beyond real
+	// programs' chains (each level is a With* call), so that a cut means
+	// corrupt memory or a pathological program.
+	contextMaxDepth = 100_000
+	// contextNodesMax bounds the context nodes remembered at one stop.
+	contextNodesMax = 1 << 20
+	// contextCallTime bounds the reads of one Contexts call, and
+	// contextStopTime those of all the calls at one stop (ps -cancelled
+	// walks every goroutine's contexts): past them, walks that need
+	// nodes not read yet are cut and say so, and the target (stopped
+	// while it is read) is released.
+	contextCallTime = 3 * time.Second
+	contextStopTime = 10 * time.Second
 )
 
 // ctxVarsCfg loads a frame's variables just deep enough to see the dynamic
@@ -48,6 +60,16 @@ func (s *Session) Contexts(gid int64) ([]model.ContextChain, error) {
 		}
 		return nil, s.checkExited(fmt.Errorf("contexts of goroutine %d: stack: %w", gid, err))
 	}
+	start := time.Now()
+	s.mu.Lock()
+	left := contextStopTime - s.trk.ctxWalkTime
+	s.mu.Unlock()
+	deadline := start.Add(min(contextCallTime, max(left, 0)))
+	defer func() {
+		s.mu.Lock()
+		s.trk.ctxWalkTime += time.Since(start)
+		s.mu.Unlock()
+	}()
 	seen := map[ctxRef]bool{}
 	var out []model.ContextChain
 	for i, f := range frames {
@@ -64,10 +86,10 @@ func (s *Session) Contexts(gid int64) ([]model.ContextChain, error) {
 				continue
 			}
 			seen[k] = true
-			path := s.walkContext(gid, r.typ, r.addr)
+			path, incomplete := s.walkContext(gid, r.typ, r.addr, deadline)
 			out = append(out, model.ContextChain{
 				Frame: r.frame, Function: r.function, Variable: r.name,
-				Path: path, Cancelled: firstCancelled(path),
+				Path: path, Cancelled: firstCancelled(path), Incomplete: incomplete,
 			})
 		}
 	}

@@ -24,51 +24,95 @@ type ctxRef struct {
 
 // Context types of package context (Go 1.21 to 1.26), by dynamic type.
 const (
-	typCancel      = "*context.cancelCtx"
-	typTimer       = "*context.timerCtx"
-	typAfterFunc   = "*context.afterFuncCtx"
-	typValue       = "*context.valueCtx"
-	typWithout     = "context.withoutCancelCtx"
-	typStop        = "context.stopCtx"
-	typStopPtr     = "*context.stopCtx"
-	typBackground  = "context.backgroundCtx"
-	typTODO        = "context.todoCtx"
-	typEmpty       = "*context.emptyCtx" // before Go 1.21
-	unreadableMark = " (unreadable: "
+	typCancel     = "*context.cancelCtx"
+	typTimer      = "*context.timerCtx"
+	typAfterFunc  = "*context.afterFuncCtx"
+	typValue      = "*context.valueCtx"
+	typWithout    = "context.withoutCancelCtx"
+	typStop       = "context.stopCtx"
+	typStopPtr    = "*context.stopCtx"
+	typBackground = "context.backgroundCtx"
+	typTODO       = "context.todoCtx"
+	typEmpty      = "*context.emptyCtx" // before Go 1.21
 )
 
+// ctxMemo is what reading one context node gave: the node, its parent
+// (more is false at the end of the chain) or why it could not be read.
+type ctxMemo struct {
+	node   model.ContextNode
+	parent ctxRef
+	more   bool
+}
+
 // walkContext follows a context value up to the root of its tree, reading
-// each context struct through Delve. It stops at the root, at an unknown
-// type (which it reports), at unreadable memory (reported in the last
-// node's Type), at a cycle, or after contextMaxDepth nodes.
-func (s *Session) walkContext(gid int64, typ string, addr uint64) []model.ContextNode {
-	var path []model.ContextNode
+// each context struct through Delve (each distinct node once per stop: the
+// nodes are remembered until the target runs, so goroutines sharing a
+// chain share its reads). It stops at the root, at an unknown type, at
+// unreadable memory, at a cycle, after contextMaxDepth nodes, or when
+// deadline passes before a node that is not remembered yet; all but the
+// first two are reported in incomplete.
+func (s *Session) walkContext(gid int64, typ string, addr uint64, deadline time.Time) (path []model.ContextNode, incomplete string) {
 	seen := map[ctxRef]bool{}
-	for depth := 0; depth < contextMaxDepth; depth++ {
+	for depth := 0; typ != ""; depth++ {
+		if depth == contextMaxDepth {
+			return path, fmt.Sprintf("walk cut after %d contexts (depth bound)", depth)
+		}
 		k := ctxRef{typ, addr}
-		if seen[k] || typ == "" {
-			break
+		if seen[k] {
+			return path, fmt.Sprintf("cycle: context %s at %#x seen twice (corrupt memory?)", typ, addr)
 		}
 		seen[k] = true
-		node := model.ContextNode{Type: typ, Addr: addr}
-		if addr == 0 && strings.HasPrefix(typ, "*") {
-			node.Type += unreadableMark + "nil pointer)"
-			path = append(path, node)
-			break
-		}
-		next, ok, err := s.readContextNode(gid, &node)
-		if err != nil {
-			node.Type += unreadableMark + err.Error() + ")"
-			path = append(path, node)
-			break
-		}
-		path = append(path, node)
+		m, ok := s.rememberedNode(k)
 		if !ok {
+			if time.Now().After(deadline) {
+				return path, fmt.Sprintf("walk cut by its time budget after %d contexts", depth)
+			}
+			m = s.readNode(gid, k)
+			s.rememberNode(k, m)
+		}
+		path = append(path, m.node)
+		if m.node.Unreadable != "" {
+			return path, fmt.Sprintf("context %s at %#x is unreadable: %s", typ, addr, m.node.Unreadable)
+		}
+		if !m.more {
 			break
 		}
-		typ, addr = next.typ, next.addr
+		typ, addr = m.parent.typ, m.parent.addr
 	}
-	return path
+	return path, ""
+}
+
+// readNode reads one context node from the target.
+func (s *Session) readNode(gid int64, k ctxRef) ctxMemo {
+	node := model.ContextNode{Type: k.typ, Addr: k.addr}
+	if k.addr == 0 && strings.HasPrefix(k.typ, "*") {
+		node.Unreadable = "nil pointer"
+		return ctxMemo{node: node}
+	}
+	next, ok, err := s.readContextNode(gid, &node)
+	if err != nil {
+		node.Unreadable = err.Error()
+		return ctxMemo{node: node}
+	}
+	return ctxMemo{node: node, parent: next, more: ok}
+}
+
+func (s *Session) rememberedNode(k ctxRef) (ctxMemo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.trk.ctxNodes[k]
+	return m, ok
+}
+
+func (s *Session) rememberNode(k ctxRef, m ctxMemo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trk.ctxNodes == nil {
+		s.trk.ctxNodes = map[ctxRef]ctxMemo{}
+	}
+	if len(s.trk.ctxNodes) < contextNodesMax {
+		s.trk.ctxNodes[k] = m
+	}
 }
 
 // readContextNode fills node (Err, Cause, Deadline) from the target and
@@ -124,10 +168,30 @@ func (s *Session) evalExpr(gid int64, expr string, cfg api.LoadConfig) (*api.Var
 	if err != nil {
 		return nil, err
 	}
-	if v.Unreadable != "" {
-		return nil, fmt.Errorf("%s", v.Unreadable)
+	if msg := firstUnreadable(v, 2); msg != "" {
+		// Delve reports memory it cannot read on the fields it could not
+		// load, not on the value: a context at an unmapped address comes
+		// back as a struct of unreadable fields.
+		return nil, fmt.Errorf("%s", msg)
 	}
 	return v, nil
+}
+
+// firstUnreadable returns the first Unreadable message of v or of its
+// children within depth levels, "" if none.
+func firstUnreadable(v *api.Variable, depth int) string {
+	if v.Unreadable != "" {
+		return v.Unreadable
+	}
+	if depth == 0 {
+		return ""
+	}
+	for i := range v.Children {
+		if msg := firstUnreadable(&v.Children[i], depth-1); msg != "" {
+			return msg
+		}
+	}
+	return ""
 }
 
 // parentOf turns the parent interface field of a context into the key of

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-delve/delve/service/api"
 	"github.com/go-delve/delve/service/rpc2"
@@ -43,6 +44,11 @@ type trackerState struct {
 	// linked is the tracker whose link problems (goroutine mismatches)
 	// were added to it, so a second snapshot does not add them again.
 	linked *model.Tracker
+	// ctxNodes remembers the context nodes read by context walks, and
+	// ctxWalkTime the time they took, until the target runs (per-stop
+	// state of the runtime's contexts, kept here with the tracker's).
+	ctxNodes    map[ctxRef]ctxMemo
+	ctxWalkTime time.Duration
 }
 
 // invalidate drops what was read; the layout stays. Called with s.mu held.
@@ -51,6 +57,7 @@ func (t *trackerState) invalidate() {
 	t.history = nil
 	t.snapErr = nil
 	t.consulted, t.consultErr, t.linked = nil, nil, nil
+	t.ctxNodes, t.ctxWalkTime = nil, 0
 }
 
 // consult records that a command used tr (or met err). Called with s.mu held.

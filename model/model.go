@@ -212,17 +212,26 @@ type ContextNode struct {
 	Cause string `json:"cause"`
 	// Deadline is set for timer contexts.
 	Deadline time.Time `json:"deadline"`
+	// Unreadable is set when the context's memory could not be read (a
+	// pointer to unmapped memory): the path ends here, and whether the
+	// contexts above it are cancelled is not known.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // ContextChain is a context variable of a goroutine's frame and its path to
 // the root, innermost first. Cancelled is the index of the first cancelled
-// context on the path (-1: none).
+// context on the path (-1: none on the part walked).
 type ContextChain struct {
 	Frame     int           `json:"frame"`
 	Function  string        `json:"function"`
 	Variable  string        `json:"variable"`
 	Path      []ContextNode `json:"path"`
 	Cancelled int           `json:"cancelled"`
+	// Incomplete says why the walk stopped before the root (cut after its
+	// depth or time bound, unreadable memory, a cycle, a variable the
+	// compiler optimized away); "" when it reached the root. With
+	// Cancelled -1 it means "not known", not "not cancelled".
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Target describes the debugged program.

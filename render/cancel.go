@@ -115,8 +115,10 @@ func endText(end string) string {
 
 // ContextChains writes the context variables found in goroutine gid's
 // frames, each walked up to its root, marking the first cancelled context
-// with its error, cause and deadline. It is what cancel-chain shows without
-// the tracker.
+// with its error, cause and deadline. A walk that stopped before the root
+// (cut, unreadable memory, an optimized-away variable) without finding a
+// cancelled context says "not known" and why, never "not cancelled". It is
+// what cancel-chain shows without the tracker.
 //
 //	Goroutine 12: 1 context variable in its frames (without the tracker, who cancelled is not recorded)
 //	  frame 1 main.worker, ctx: cancelled at *context.timerCtx (context deadline exceeded)
@@ -129,11 +131,17 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 	fmt.Fprintf(&b, "Goroutine %d: %s in its frames (without the tracker, who cancelled is not recorded)\n", gid, plural(len(cs), "context variable"))
 	for _, c := range cs {
 		fmt.Fprintf(&b, "  frame %d %s, %s: ", c.Frame, safeOrDash(c.Function), safeOrDash(c.Variable))
-		if c.Cancelled >= 0 && c.Cancelled < len(c.Path) {
+		switch {
+		case c.Cancelled >= 0 && c.Cancelled < len(c.Path):
 			n := c.Path[c.Cancelled]
 			fmt.Fprintf(&b, "cancelled at %s (%s)\n", Safe(n.Type), Safe(n.Err))
-		} else {
+		case c.Incomplete != "":
+			fmt.Fprintf(&b, "not known: %s\n", Safe(c.Incomplete))
+		default:
 			b.WriteString("not cancelled\n")
+		}
+		if c.Incomplete != "" && c.Cancelled >= 0 {
+			fmt.Fprintf(&b, "    (path incomplete: %s)\n", Safe(c.Incomplete))
 		}
 		for i, n := range c.Path {
 			fmt.Fprintf(&b, "    %d  %s", i, Safe(n.Type))
@@ -141,6 +149,8 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 				fmt.Fprintf(&b, " %#x", n.Addr)
 			}
 			switch {
+			case n.Unreadable != "":
+				b.WriteString("  unreadable: " + Safe(n.Unreadable))
 			case i == c.Cancelled:
 				b.WriteString("  <- first cancelled: " + nodeState(n))
 			case n.Err != "":

@@ -244,3 +244,24 @@ func TestTaskJSONDocs(t *testing.T) {
 		assert.Contains(t, s, want)
 	}
 }
+
+func TestContextChainsIncomplete(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, ContextChains(&b, 7, []model.ContextChain{
+		{Frame: 1, Function: "main.deep", Variable: "ctx", Cancelled: -1, Incomplete: "walk cut after 100000 contexts (depth bound)",
+			Path: []model.ContextNode{{Type: "*context.valueCtx", Addr: 0xc000010000}}},
+		{Frame: 2, Function: "main.bad", Variable: "ctx", Cancelled: -1, Incomplete: "context *context.cancelCtx at 0x1000 is unreadable: EIO",
+			Path: []model.ContextNode{{Type: "*context.cancelCtx", Addr: 0x1000, Unreadable: "EIO"}}},
+		{Frame: 3, Function: "main.ok", Variable: "ctx", Cancelled: 0, Incomplete: "walk cut by its time budget after 1 contexts",
+			Path: []model.ContextNode{{Type: "*context.cancelCtx", Addr: 0xc000020000, Err: "context canceled"}}},
+	}))
+	assert.Equal(t, `Goroutine 7: 3 context variables in its frames (without the tracker, who cancelled is not recorded)
+  frame 1 main.deep, ctx: not known: walk cut after 100000 contexts (depth bound)
+    0  *context.valueCtx 0xc000010000
+  frame 2 main.bad, ctx: not known: context *context.cancelCtx at 0x1000 is unreadable: EIO
+    0  *context.cancelCtx 0x1000  unreadable: EIO
+  frame 3 main.ok, ctx: cancelled at *context.cancelCtx (context canceled)
+    (path incomplete: walk cut by its time budget after 1 contexts)
+    0  *context.cancelCtx 0xc000020000  <- first cancelled: context canceled
+`, b.String())
+}

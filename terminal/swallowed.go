@@ -58,7 +58,7 @@ func (t *Terminal) psCancelled(ctx context.Context, snap *model.Snapshot, select
 // selected (at most maxContextScan of them).
 func (t *Terminal) swallowedFromContexts(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine) ([]chains.Swallowed, error) {
 	var out []chains.Swallowed
-	scanned := 0
+	scanned, unknown, firstUnknown := 0, 0, ""
 	for i := range selected {
 		g := snap.Goroutine(selected[i].ID)
 		if g == nil || g.System {
@@ -78,7 +78,25 @@ func (t *Terminal) swallowedFromContexts(ctx context.Context, snap *model.Snapsh
 		}
 		if s, ok := chains.SwallowedFromContexts(g, cs); ok {
 			out = append(out, s)
+		} else if reason := incompleteWalk(cs); reason != "" {
+			unknown++
+			if firstUnknown == "" {
+				firstUnknown = fmt.Sprintf("goroutine %d: %s", g.ID, render.Safe(reason))
+			}
 		}
 	}
+	if unknown > 0 {
+		fmt.Fprintf(t.errOut, "note: partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)\n", unknown, firstUnknown)
+	}
 	return out, nil
+}
+
+// incompleteWalk returns why a context walk of cs stopped before the root, "" if none did.
+func incompleteWalk(cs []model.ContextChain) string {
+	for _, c := range cs {
+		if c.Incomplete != "" {
+			return c.Incomplete
+		}
+	}
+	return ""
 }
