@@ -232,6 +232,11 @@ type ContextChain struct {
 	// compiler optimized away); "" when it reached the root. With
 	// Cancelled -1 it means "not known", not "not cancelled".
 	Incomplete string `json:"incomplete,omitempty"`
+	// HoldsCancel is set when the goroutine also holds the cancel function
+	// of the context where this path's cancellation started (its topmost
+	// cancelled context): it cancelled the context (or owns it), it is
+	// not a victim of the cancellation.
+	HoldsCancel bool `json:"holds_cancel,omitempty"`
 }
 
 // Target describes the debugged program.

@@ -143,6 +143,9 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 		if c.Incomplete != "" && c.Cancelled >= 0 {
 			fmt.Fprintf(&b, "    (path incomplete: %s)\n", Safe(c.Incomplete))
 		}
+		if c.HoldsCancel {
+			b.WriteString("    (this goroutine holds the cancel function of the context where the cancellation started: the canceller, not a victim)\n")
+		}
 		for i, n := range c.Path {
 			fmt.Fprintf(&b, "    %d  %s", i, Safe(n.Type))
 			if n.Addr != 0 {
