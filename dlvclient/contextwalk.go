@@ -44,42 +44,16 @@ type ctxMemo struct {
 	more   bool
 }
 
-// walkContext follows a context value up to the root of its tree, reading
-// each context struct through Delve (each distinct node once per stop: the
-// nodes are remembered until the target runs, so goroutines sharing a
-// chain share its reads). It stops at the root, at an unknown type, at
-// unreadable memory, at a cycle, after contextMaxDepth nodes, or when
-// deadline passes before a node that is not remembered yet; all but the
-// first two are reported in incomplete.
+// walkContext follows a context value up to the root of its tree (see
+// walkPath), reading each context struct through Delve, each distinct node
+// once per stop: the nodes are remembered until the target runs, so
+// goroutines sharing a chain share its reads.
 func (s *Session) walkContext(gid int64, typ string, addr uint64, deadline time.Time) (path []model.ContextNode, incomplete string) {
-	seen := map[ctxRef]bool{}
-	for depth := 0; typ != ""; depth++ {
-		if depth == contextMaxDepth {
-			return path, fmt.Sprintf("walk cut after %d contexts (depth bound)", depth)
-		}
-		k := ctxRef{typ, addr}
-		if seen[k] {
-			return path, fmt.Sprintf("cycle: context %s at %#x seen twice (corrupt memory?)", typ, addr)
-		}
-		seen[k] = true
-		m, ok := s.rememberedNode(k)
-		if !ok {
-			if time.Now().After(deadline) {
-				return path, fmt.Sprintf("walk cut by its time budget after %d contexts", depth)
-			}
-			m = s.readNode(gid, k)
-			s.rememberNode(k, m)
-		}
-		path = append(path, m.node)
-		if m.node.Unreadable != "" {
-			return path, fmt.Sprintf("context %s at %#x is unreadable: %s", typ, addr, m.node.Unreadable)
-		}
-		if !m.more {
-			break
-		}
-		typ, addr = m.parent.typ, m.parent.addr
-	}
-	return path, ""
+	return walkPath(ctxRef{typ, addr}, contextMaxDepth, deadline, s.rememberedNode, func(k ctxRef) ctxMemo {
+		m := s.readNode(gid, k)
+		s.rememberNode(k, m)
+		return m
+	})
 }
 
 // readNode reads one context node from the target.
@@ -138,6 +112,10 @@ func (s *Session) readContextNode(gid int64, node *model.ContextNode) (parent ct
 			}
 		}
 		return parentOf(field(v, "Context"))
+	case typValue:
+		if parent, more, err, ok := s.fastValueParent(gid, node.Addr); ok {
+			return parent, more, err
+		}
 	case typWithout:
 		v, err := s.evalAt(gid, "context.withoutCancelCtx", node.Addr, ctxVarsCfg)
 		if err != nil {
@@ -156,6 +134,69 @@ func (s *Session) readContextNode(gid int64, node *model.ContextNode) (parent ct
 		return ctxRef{}, false, nil
 	}
 	return parentOf(c)
+}
+
+// fastValueParent reads the parent of the valueCtx at addr from 16 bytes
+// of raw memory (its embedded Context), the dynamic type by itab address
+// (each itab's type learned once from Delve): a fraction of the cost of
+// evaluating the struct, for chains of thousands of values. The first use
+// at a stop is checked against the evaluated struct; on any disagreement
+// the fast path is turned off for the stop. ok is false when the caller
+// must evaluate the struct itself.
+func (s *Session) fastValueParent(gid int64, addr uint64) (parent ctxRef, more bool, err error, ok bool) {
+	s.mu.Lock()
+	state := s.trk.valueFast
+	s.mu.Unlock()
+	if state < 0 {
+		return ctxRef{}, false, nil, false
+	}
+	b := make([]byte, ifaceSize)
+	if err := (targetMemory{s.memoryClient()}).ReadMemory(b, addr); err != nil {
+		return ctxRef{}, false, fmt.Errorf("read %d bytes at %#x: %w", ifaceSize, addr, err), true
+	}
+	typeOf := func(tab uint64) (string, error) {
+		s.mu.Lock()
+		typ, known := s.trk.ctxTypes[tab]
+		s.mu.Unlock()
+		if known {
+			return typ, nil
+		}
+		v, err := s.evalAt(gid, "context.Context", addr, ctxVarsCfg)
+		if err != nil {
+			return "", err
+		}
+		typ, _, ok := ifaceTarget(v)
+		if !ok {
+			return "", fmt.Errorf("no dynamic type for the interface at %#x", addr)
+		}
+		s.mu.Lock()
+		if s.trk.ctxTypes == nil {
+			s.trk.ctxTypes = map[uint64]string{}
+		}
+		s.trk.ctxTypes[tab] = typ
+		s.mu.Unlock()
+		return typ, nil
+	}
+	parent, more, err = valueParent(b, typeOf)
+	if state == 0 {
+		// Check the decoding once against Delve's reading of the struct.
+		v, eerr := s.evalAt(gid, "context.valueCtx", addr, ctxVarsCfg)
+		agree := false
+		if eerr == nil && err == nil {
+			want, wantMore, werr := parentOf(field(v, "Context"))
+			agree = werr == nil && want == parent && wantMore == more
+		}
+		s.mu.Lock()
+		s.trk.valueFast = -1
+		if agree {
+			s.trk.valueFast = 1
+		}
+		s.mu.Unlock()
+		if !agree {
+			return ctxRef{}, false, nil, false
+		}
+	}
+	return parent, more, err, true
 }
 
 // evalAt reads the value of type typ (a Delve type name) at addr.

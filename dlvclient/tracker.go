@@ -49,6 +49,11 @@ type trackerState struct {
 	// state of the runtime's contexts, kept here with the tracker's).
 	ctxNodes    map[ctxRef]ctxMemo
 	ctxWalkTime time.Duration
+	// ctxTypes names the dynamic types of interface values by itab
+	// address, and valueFast says whether valueCtx parents are decoded
+	// from raw memory (1), evaluated (-1) or not checked yet (0).
+	ctxTypes  map[uint64]string
+	valueFast int8
 }
 
 // invalidate drops what was read; the layout stays. Called with s.mu held.
@@ -58,6 +63,7 @@ func (t *trackerState) invalidate() {
 	t.snapErr = nil
 	t.consulted, t.consultErr, t.linked = nil, nil, nil
 	t.ctxNodes, t.ctxWalkTime = nil, 0
+	t.ctxTypes, t.valueFast = nil, 0
 }
 
 // consult records that a command used tr (or met err). Called with s.mu held.
