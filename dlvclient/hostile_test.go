@@ -195,6 +195,7 @@ func TestHostileCorruptionIsReported(t *testing.T) {
 		}},
 		{"ringunmapped", false, []check{
 			{cmd: "ps-terminated", note: []string{"6 unreadable", "terminated ring"}, out: []string{"keeper"}},
+			{cmd: "ps-terminated --json", note: []string{"6 unreadable"}, out: []string{`"unreadable": 6`, `"tracker_note": "note: 6 tracker records skipped: 6 unreadable`, `"problems": [`}},
 		}},
 		{"magic", true, []check{
 			{cmd: "pstree", note: []string{"tracker unreadable", "magic"}, out: []string{"main.main"}},
