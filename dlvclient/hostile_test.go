@@ -191,7 +191,7 @@ func TestHostileCorruptionIsReported(t *testing.T) {
 			{cmd: "ps -cancelled", note: []string{"4 corrupt"}},
 		}},
 		{"ringcap0", false, []check{
-			{cmd: "ps-terminated", note: []string{"terminated ring", "implausible capacity 0"}, out: []string{"keeper"}},
+			{cmd: "ps-terminated", note: []string{"6 tracker records skipped: 6 corrupt", "terminated ring", "implausible capacity 0"}, out: []string{"keeper"}},
 		}},
 		{"ringunmapped", false, []check{
 			{cmd: "ps-terminated", note: []string{"6 unreadable", "terminated ring"}, out: []string{"keeper"}},

@@ -427,7 +427,14 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 	}
 	r, err := DecodeRing(w.l, hdr)
 	if err != nil {
-		w.problem(ReasonCorrupt, 0, "%s: %v", what, err)
+		// With the ring's magic intact, its write index still says how
+		// many records were claimed (up to the capacity bound): count
+		// them as lost to the corrupt header.
+		var lost uint64
+		if f := w.l.Ring.Fields; u64(hdr, f["magic"]) == RingMagic {
+			lost = min(u64(hdr, f["writeIndex"]), MaxCapacity)
+		}
+		w.problem(ReasonCorrupt, lost, "%s: %v", what, err)
 		return
 	}
 	if r.Recs+r.Capacity*stride < r.Recs || r.Capacity > math.MaxUint64/stride {
