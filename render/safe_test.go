@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"reflect"
 	"strings"
@@ -57,7 +58,16 @@ func terminalSafe(s string) bool {
 	return true
 }
 
+// FuzzSafe: Safe's output is always terminal-safe and one line, and
+// printable input comes back unchanged. Minimization is cut to 200 runs
+// unless the command line sets it (the default minute per new input
+// stalls a short run).
 func FuzzSafe(f *testing.F) {
+	set := false
+	flag.Visit(func(fl *flag.Flag) { set = set || fl.Name == "test.fuzzminimizetime" })
+	if !set {
+		_ = flag.Set("test.fuzzminimizetime", "200x")
+	}
 	for _, s := range []string{"", "plain", "\x1b[2J\r\n", "\xff\u202e\u0085", "日本"} {
 		f.Add(s)
 	}
