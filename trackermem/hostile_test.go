@@ -203,3 +203,20 @@ func hasProblem(ps []string, sub string) bool {
 	}
 	return false
 }
+
+// TestIntactTrackerSkipsNothing: an intact tracker's read has no skip
+// entries at all (not even zero counts).
+func TestIntactTrackerSkipsNothing(t *testing.T) {
+	fx := fixture{recent: t0 + 10, lastTask: 40, lastCtx: 10, endCap: 4, endWrite: 1, cancelCap: 2, cancelWrite: 1,
+		ends:    map[uint64]endSpec{0: endAtIndex(1, 22, 1, t0+1)},
+		cancels: map[uint64]cancelSpec{0: {seq: 2, index: 1, ctx: 5, how: 1, goid: 1, nanos: t0 + 1, cause: "stop"}}}
+	fx.live = []taskSpec{{seq: 2, id: 30, start: t0, name: "running"}}
+	l := V1Layout()
+	res, err := Read(context.Background(), fx.build(&l), fixtureBase, l, Options{Stopped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tracker.Skipped) != 0 || len(res.Tracker.Problems) != 0 || res.Tracker.Partial {
+		t.Errorf("skipped %v, problems %q, partial %v", res.Tracker.Skipped, res.Tracker.Problems, res.Tracker.Partial)
+	}
+}

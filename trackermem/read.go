@@ -207,11 +207,16 @@ func (w *walker) fatal() error {
 // problem notes a structure that could not be read and counts n records
 // as skipped for reason.
 func (w *walker) problem(reason string, n uint64, format string, a ...any) {
-	if n > 0 {
-		w.skipped[reason] = clampInt(uint64(w.skipped[reason]), n)
-	}
+	w.count(reason, n)
 	if len(w.problems) < 100 {
 		w.problems = append(w.problems, fmt.Sprintf(format, a...))
+	}
+}
+
+// count adds n records skipped for reason (nothing for 0).
+func (w *walker) count(reason string, n uint64) {
+	if n > 0 {
+		w.skipped[reason] = clampInt(uint64(w.skipped[reason]), n)
 	}
 }
 
@@ -458,7 +463,7 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 	left := n // claimed slots not looked at yet
 	blank, pending := 0, uint64(0)
 	defer func() { // a lone never-written page: slots claimed, not written yet
-		w.skipped[ReasonMidWrite] = clampInt(uint64(w.skipped[ReasonMidWrite]), pending)
+		w.count(ReasonMidWrite, pending)
 	}()
 	for _, rn := range runs {
 		for s := rn.lo; s <= rn.hi; s += pageRecords(stride) {
@@ -469,7 +474,7 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 			left -= k
 			if !w.readPage(r.Recs+s*stride, k, stride, what) {
 				// Give up on this ring: the rest is likely unreadable too.
-				w.skipped[ReasonUnreadable] = clampInt(uint64(w.skipped[ReasonUnreadable]), left)
+				w.count(ReasonUnreadable, left)
 				return
 			}
 			// Claimed slots are written (but for the few being written
@@ -484,7 +489,7 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 				}
 				continue
 			}
-			w.skipped[ReasonMidWrite] = clampInt(uint64(w.skipped[ReasonMidWrite]), pending)
+			w.count(ReasonMidWrite, pending)
 			blank, pending = 0, 0
 			for i := uint64(0); i < k; i++ {
 				slot := s + i
