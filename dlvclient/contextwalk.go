@@ -151,7 +151,7 @@ func (s *Session) fastValueParent(gid int64, addr uint64) (parent ctxRef, more b
 		return ctxRef{}, false, nil, false
 	}
 	b := make([]byte, ifaceSize)
-	if err := (targetMemory{s.memoryClient()}).ReadMemory(b, addr); err != nil {
+	if err := (targetMemory{s.client}).ReadMemory(b, addr); err != nil {
 		return ctxRef{}, false, fmt.Errorf("read %d bytes at %#x: %w", ifaceSize, addr, err), true
 	}
 	typeOf := func(tab uint64) (string, error) {
