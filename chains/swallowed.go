@@ -66,7 +66,7 @@ func SwallowedCancellations(tr *model.Tracker, snap *model.Snapshot) []Swallowed
 func SwallowedFromContexts(g *model.Goroutine, chains []model.ContextChain) (Swallowed, bool) {
 	for i := range chains {
 		c := &chains[i]
-		if c.Cancelled < 0 || c.Cancelled >= len(c.Path) {
+		if c.Cancelled < 0 || c.Cancelled >= len(c.Path) || c.HoldsCancel { // a canceller is not a victim
 			continue
 		}
 		n := c.Path[c.Cancelled]

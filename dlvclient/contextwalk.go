@@ -24,51 +24,69 @@ type ctxRef struct {
 
 // Context types of package context (Go 1.21 to 1.26), by dynamic type.
 const (
-	typCancel      = "*context.cancelCtx"
-	typTimer       = "*context.timerCtx"
-	typAfterFunc   = "*context.afterFuncCtx"
-	typValue       = "*context.valueCtx"
-	typWithout     = "context.withoutCancelCtx"
-	typStop        = "context.stopCtx"
-	typStopPtr     = "*context.stopCtx"
-	typBackground  = "context.backgroundCtx"
-	typTODO        = "context.todoCtx"
-	typEmpty       = "*context.emptyCtx" // before Go 1.21
-	unreadableMark = " (unreadable: "
+	typCancel     = "*context.cancelCtx"
+	typTimer      = "*context.timerCtx"
+	typAfterFunc  = "*context.afterFuncCtx"
+	typValue      = "*context.valueCtx"
+	typWithout    = "context.withoutCancelCtx"
+	typStop       = "context.stopCtx"
+	typStopPtr    = "*context.stopCtx"
+	typBackground = "context.backgroundCtx"
+	typTODO       = "context.todoCtx"
+	typEmpty      = "*context.emptyCtx" // before Go 1.21
 )
 
-// walkContext follows a context value up to the root of its tree, reading
-// each context struct through Delve. It stops at the root, at an unknown
-// type (which it reports), at unreadable memory (reported in the last
-// node's Type), at a cycle, or after contextMaxDepth nodes.
-func (s *Session) walkContext(gid int64, typ string, addr uint64) []model.ContextNode {
-	var path []model.ContextNode
-	seen := map[ctxRef]bool{}
-	for depth := 0; depth < contextMaxDepth; depth++ {
-		k := ctxRef{typ, addr}
-		if seen[k] || typ == "" {
-			break
-		}
-		seen[k] = true
-		node := model.ContextNode{Type: typ, Addr: addr}
-		if addr == 0 && strings.HasPrefix(typ, "*") {
-			node.Type += unreadableMark + "nil pointer)"
-			path = append(path, node)
-			break
-		}
-		next, ok, err := s.readContextNode(gid, &node)
-		if err != nil {
-			node.Type += unreadableMark + err.Error() + ")"
-			path = append(path, node)
-			break
-		}
-		path = append(path, node)
-		if !ok {
-			break
-		}
-		typ, addr = next.typ, next.addr
+// ctxMemo is what reading one context node gave: the node, its parent
+// (more is false at the end of the chain) or why it could not be read.
+type ctxMemo struct {
+	node   model.ContextNode
+	parent ctxRef
+	more   bool
+}
+
+// walkContext follows a context value up to the root of its tree (see
+// walkPath), reading each context struct through Delve, each distinct node
+// once per stop: the nodes are remembered until the target runs, so
+// goroutines sharing a chain share its reads.
+func (s *Session) walkContext(gid int64, typ string, addr uint64, deadline time.Time) (path []model.ContextNode, incomplete string) {
+	return walkPath(ctxRef{typ, addr}, contextMaxDepth, deadline, s.rememberedNode, func(k ctxRef) ctxMemo {
+		m := s.readNode(gid, k)
+		s.rememberNode(k, m)
+		return m
+	})
+}
+
+// readNode reads one context node from the target.
+func (s *Session) readNode(gid int64, k ctxRef) ctxMemo {
+	node := model.ContextNode{Type: k.typ, Addr: k.addr}
+	if k.addr == 0 && strings.HasPrefix(k.typ, "*") {
+		node.Unreadable = "nil pointer"
+		return ctxMemo{node: node}
 	}
-	return path
+	next, ok, err := s.readContextNode(gid, &node)
+	if err != nil {
+		node.Unreadable = err.Error()
+		return ctxMemo{node: node}
+	}
+	return ctxMemo{node: node, parent: next, more: ok}
+}
+
+func (s *Session) rememberedNode(k ctxRef) (ctxMemo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.trk.ctxNodes[k]
+	return m, ok
+}
+
+func (s *Session) rememberNode(k ctxRef, m ctxMemo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trk.ctxNodes == nil {
+		s.trk.ctxNodes = map[ctxRef]ctxMemo{}
+	}
+	if len(s.trk.ctxNodes) < contextNodesMax {
+		s.trk.ctxNodes[k] = m
+	}
 }
 
 // readContextNode fills node (Err, Cause, Deadline) from the target and
@@ -94,6 +112,10 @@ func (s *Session) readContextNode(gid int64, node *model.ContextNode) (parent ct
 			}
 		}
 		return parentOf(field(v, "Context"))
+	case typValue:
+		if parent, more, err, ok := s.fastValueParent(gid, node.Addr); ok {
+			return parent, more, err
+		}
 	case typWithout:
 		v, err := s.evalAt(gid, "context.withoutCancelCtx", node.Addr, ctxVarsCfg)
 		if err != nil {
@@ -114,6 +136,69 @@ func (s *Session) readContextNode(gid int64, node *model.ContextNode) (parent ct
 	return parentOf(c)
 }
 
+// fastValueParent reads the parent of the valueCtx at addr from 16 bytes
+// of raw memory (its embedded Context), the dynamic type by itab address
+// (each itab's type learned once from Delve): a fraction of the cost of
+// evaluating the struct, for chains of thousands of values. The first use
+// at a stop is checked against the evaluated struct; on any disagreement
+// the fast path is turned off for the stop. ok is false when the caller
+// must evaluate the struct itself.
+func (s *Session) fastValueParent(gid int64, addr uint64) (parent ctxRef, more bool, err error, ok bool) {
+	s.mu.Lock()
+	state := s.trk.valueFast
+	s.mu.Unlock()
+	if state < 0 {
+		return ctxRef{}, false, nil, false
+	}
+	b := make([]byte, ifaceSize)
+	if err := (targetMemory{s.client}).ReadMemory(b, addr); err != nil {
+		return ctxRef{}, false, fmt.Errorf("read %d bytes at %#x: %w", ifaceSize, addr, err), true
+	}
+	typeOf := func(tab uint64) (string, error) {
+		s.mu.Lock()
+		typ, known := s.trk.ctxTypes[tab]
+		s.mu.Unlock()
+		if known {
+			return typ, nil
+		}
+		v, err := s.evalAt(gid, "context.Context", addr, ctxVarsCfg)
+		if err != nil {
+			return "", err
+		}
+		typ, _, ok := ifaceTarget(v)
+		if !ok {
+			return "", fmt.Errorf("no dynamic type for the interface at %#x", addr)
+		}
+		s.mu.Lock()
+		if s.trk.ctxTypes == nil {
+			s.trk.ctxTypes = map[uint64]string{}
+		}
+		s.trk.ctxTypes[tab] = typ
+		s.mu.Unlock()
+		return typ, nil
+	}
+	parent, more, err = valueParent(b, typeOf)
+	if state == 0 {
+		// Check the decoding once against Delve's reading of the struct.
+		v, eerr := s.evalAt(gid, "context.valueCtx", addr, ctxVarsCfg)
+		agree := false
+		if eerr == nil && err == nil {
+			want, wantMore, werr := parentOf(field(v, "Context"))
+			agree = werr == nil && want == parent && wantMore == more
+		}
+		s.mu.Lock()
+		s.trk.valueFast = -1
+		if agree {
+			s.trk.valueFast = 1
+		}
+		s.mu.Unlock()
+		if !agree {
+			return ctxRef{}, false, nil, false
+		}
+	}
+	return parent, more, err, true
+}
+
 // evalAt reads the value of type typ (a Delve type name) at addr.
 func (s *Session) evalAt(gid int64, typ string, addr uint64, cfg api.LoadConfig) (*api.Variable, error) {
 	return s.evalExpr(gid, fmt.Sprintf("*(*%q)(%#x)", typ, addr), cfg)
@@ -124,10 +209,30 @@ func (s *Session) evalExpr(gid int64, expr string, cfg api.LoadConfig) (*api.Var
 	if err != nil {
 		return nil, err
 	}
-	if v.Unreadable != "" {
-		return nil, fmt.Errorf("%s", v.Unreadable)
+	if msg := firstUnreadable(v, 2); msg != "" {
+		// Delve reports memory it cannot read on the fields it could not
+		// load, not on the value: a context at an unmapped address comes
+		// back as a struct of unreadable fields.
+		return nil, fmt.Errorf("%s", msg)
 	}
 	return v, nil
+}
+
+// firstUnreadable returns the first Unreadable message of v or of its
+// children within depth levels, "" if none.
+func firstUnreadable(v *api.Variable, depth int) string {
+	if v.Unreadable != "" {
+		return v.Unreadable
+	}
+	if depth == 0 {
+		return ""
+	}
+	for i := range v.Children {
+		if msg := firstUnreadable(&v.Children[i], depth-1); msg != "" {
+			return msg
+		}
+	}
+	return ""
 }
 
 // parentOf turns the parent interface field of a context into the key of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-delve/delve/service/api"
 	"github.com/go-delve/delve/service/rpc2"
@@ -33,6 +34,19 @@ type trackerState struct {
 	snapErr error
 	// last holds the statistics of the last read.
 	last trackermem.Result
+	// linked is the tracker whose link problems (goroutine mismatches)
+	// were added to it, so a second snapshot does not add them again.
+	linked *model.Tracker
+	// ctxNodes remembers the context nodes read by context walks, and
+	// ctxWalkTime the time they took, until the target runs (per-stop
+	// state of the runtime's contexts, kept here with the tracker's).
+	ctxNodes    map[ctxRef]ctxMemo
+	ctxWalkTime time.Duration
+	// ctxTypes names the dynamic types of interface values by itab
+	// address, and valueFast says whether valueCtx parents are decoded
+	// from raw memory (1), evaluated (-1) or not checked yet (0).
+	ctxTypes  map[uint64]string
+	valueFast int8
 }
 
 // invalidate drops what was read; the layout stays. Called with s.mu held.
@@ -40,6 +54,9 @@ func (t *trackerState) invalidate() {
 	t.cached = nil
 	t.history = nil
 	t.snapErr = nil
+	t.linked = nil
+	t.ctxNodes, t.ctxWalkTime = nil, 0
+	t.ctxTypes, t.valueFast = nil, 0
 }
 
 // Tracker reads what the tracker package recorded in the target: live
@@ -61,6 +78,10 @@ func (s *Session) TrackerHistory(ctx context.Context) (*model.Tracker, error) {
 }
 
 func (s *Session) readTracker(ctx context.Context, historyOnly bool) (*model.Tracker, error) {
+	return s.readTrackerOnce(ctx, historyOnly)
+}
+
+func (s *Session) readTrackerOnce(ctx context.Context, historyOnly bool) (*model.Tracker, error) {
 	s.mu.Lock()
 	cached, history, exited := s.trk.cached, s.trk.history, s.exited
 	s.mu.Unlock()
@@ -119,37 +140,85 @@ func (s *Session) TrackerStats() (reads int, bytes int64, problems []string) {
 	return s.trk.last.Reads, s.trk.last.Bytes, s.trk.last.Problems
 }
 
+// ReasonGoroutineMismatch counts, in model.Tracker.Skipped, live task
+// records whose goroutine id names a goroutine whose task.id pprof label
+// says it runs another task (or none): the link is not made.
+const ReasonGoroutineMismatch = "goroutine mismatch"
+
 // attachTracker reads the tracker for a snapshot and joins live tasks to
-// their goroutines: by the goroutine id the tracker recorded, else by the
-// goroutine's task.id pprof label. A failure leaves the snapshot without
-// tracker data and is reported by TrackerError.
+// their goroutines: by the goroutine id the tracker recorded when that
+// goroutine's task.id pprof label (which the tracker sets on every task's
+// goroutine) agrees, else by the label alone. A record whose goroutine id
+// names a goroutine labelled otherwise is corrupt there: counted as a
+// goroutine mismatch, and the task joins the goroutine its label names, if
+// any. A failure leaves the snapshot without tracker data and is reported
+// by TrackerError.
 func (s *Session) attachTracker(snap *model.Snapshot, tr *model.Tracker, err error) {
 	s.mu.Lock()
 	s.trk.snapErr = err
+	first := tr != nil && s.trk.linked != tr
+	if first {
+		s.trk.linked = tr
+	}
 	s.mu.Unlock()
 	if err != nil || tr == nil {
 		return
 	}
 	snap.Tracker = tr
-	byGoid := make(map[int64]int, len(tr.Live))
+	if first && tr.Skipped == nil {
+		tr.Skipped = map[string]int{}
+	}
 	byID := make(map[uint64]int, len(tr.Live))
 	for i, t := range tr.Live {
-		if t.GoroutineID != 0 {
-			byGoid[t.GoroutineID] = i
-		}
 		byID[t.ID] = i
+	}
+	labelled := func(g *model.Goroutine) (uint64, bool) {
+		v, ok := g.Labels["task.id"]
+		if !ok {
+			return 0, false
+		}
+		id, err := strconv.ParseUint(v, 10, 64)
+		return id, err == nil
+	}
+	// Records whose goroutine id is confirmed by that goroutine's label;
+	// the others are matched by label below.
+	confirmed := make(map[int]bool, len(tr.Live))
+	var mismatches []string
+	for i, t := range tr.Live {
+		if t.GoroutineID == 0 {
+			continue
+		}
+		g := snap.Goroutine(t.GoroutineID)
+		if g == nil {
+			continue // exited, or leaving the tracker's wrapper
+		}
+		if id, ok := labelled(g); ok && id == t.ID {
+			g.Task = &tr.Live[i]
+			confirmed[i] = true
+			continue
+		}
+		if len(mismatches) < 20 {
+			label := "no task.id label"
+			if v, ok := g.Labels["task.id"]; ok {
+				label = "task.id label " + strconv.Quote(v)
+			}
+			mismatches = append(mismatches, fmt.Sprintf("live record of t:%d claims goroutine %d, which has %s: not linked", t.ID, g.ID, label))
+		}
+		if first {
+			tr.Skipped[ReasonGoroutineMismatch]++
+		}
+	}
+	if first && len(mismatches) > 0 {
+		tr.Problems = append(tr.Problems, mismatches...)
 	}
 	for i := range snap.Goroutines {
 		g := &snap.Goroutines[i]
-		if k, ok := byGoid[g.ID]; ok {
-			g.Task = &tr.Live[k]
+		if g.Task != nil {
 			continue
 		}
-		if v, ok := g.Labels["task.id"]; ok {
-			if id, err := strconv.ParseUint(v, 10, 64); err == nil {
-				if k, ok := byID[id]; ok && tr.Live[k].GoroutineID == 0 {
-					g.Task = &tr.Live[k]
-				}
+		if id, ok := labelled(g); ok {
+			if k, ok := byID[id]; ok && !confirmed[k] {
+				g.Task = &tr.Live[k]
 			}
 		}
 	}

@@ -188,6 +188,14 @@ type Tracker struct {
 	Skipped map[string]int `json:"skipped"`
 	// Dropped counts what the tracker itself could not record (arenas full).
 	Dropped int `json:"dropped"`
+	// Problems says, one line each (at most a few dozen), what could not be
+	// read or was rejected: a corrupt ring header, an unreadable chunk,
+	// duplicate chunk pointers, a task that claims a goroutine whose
+	// task.id label says otherwise, a read cut by its time budget.
+	Problems []string `json:"problems,omitempty"`
+	// Partial is set when a read stopped at its time or byte budget: some
+	// records were not read (counted in Skipped as "not read (budget)").
+	Partial bool `json:"partial,omitempty"`
 }
 
 // ContextNode is one context on the path from a context value up to the
@@ -204,17 +212,31 @@ type ContextNode struct {
 	Cause string `json:"cause"`
 	// Deadline is set for timer contexts.
 	Deadline time.Time `json:"deadline"`
+	// Unreadable is set when the context's memory could not be read (a
+	// pointer to unmapped memory): the path ends here, and whether the
+	// contexts above it are cancelled is not known.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // ContextChain is a context variable of a goroutine's frame and its path to
 // the root, innermost first. Cancelled is the index of the first cancelled
-// context on the path (-1: none).
+// context on the path (-1: none on the part walked).
 type ContextChain struct {
 	Frame     int           `json:"frame"`
 	Function  string        `json:"function"`
 	Variable  string        `json:"variable"`
 	Path      []ContextNode `json:"path"`
 	Cancelled int           `json:"cancelled"`
+	// Incomplete says why the walk stopped before the root (cut after its
+	// depth or time bound, unreadable memory, a cycle, a variable the
+	// compiler optimized away); "" when it reached the root. With
+	// Cancelled -1 it means "not known", not "not cancelled".
+	Incomplete string `json:"incomplete,omitempty"`
+	// HoldsCancel is set when the goroutine also holds the cancel function
+	// of the context where this path's cancellation started (its topmost
+	// cancelled context): it cancelled the context (or owns it), it is
+	// not a victim of the cancellation.
+	HoldsCancel bool `json:"holds_cancel,omitempty"`
 }
 
 // Target describes the debugged program.

@@ -130,8 +130,11 @@ type fakeSource struct {
 	tracker *model.Tracker // nil: the target does not use the tracker
 	// snapErr, trackerErr fail the reads.
 	snapErr, trackerErr error
-	stacks              map[int64][]model.Frame
-	ancestorsErr        error
+	// snapTrackerErr is what TrackerError reports: the tracker read for the
+	// snapshot failed.
+	snapTrackerErr error
+	stacks         map[int64][]model.Frame
+	ancestorsErr   error
 	// indirect marks call sites (pcs) that call through a function value;
 	// ancestorRecords are tracebackancestors records by goroutine (nil: the
 	// target keeps none).
@@ -284,3 +287,5 @@ func (f *fakeSource) AncestorsOf(ids []int64) (map[int64][]model.Ancestor, bool)
 	}
 	return out, true
 }
+
+func (f *fakeSource) TrackerError() error { return f.snapTrackerErr }

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
@@ -170,7 +171,7 @@ func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selecte
 // selected (at most maxContextScan of them).
 func (q *Querier) swallowedFromContexts(ctx context.Context, d *SwallowedDoc, snap *model.Snapshot, selected []model.Goroutine) ([]chains.Swallowed, error) {
 	var out []chains.Swallowed
-	scanned := 0
+	scanned, unknown, firstUnknown := 0, 0, ""
 	for i := range selected {
 		g := snap.Goroutine(selected[i].ID)
 		if g == nil || g.System {
@@ -190,7 +191,26 @@ func (q *Querier) swallowedFromContexts(ctx context.Context, d *SwallowedDoc, sn
 		}
 		if s, ok := chains.SwallowedFromContexts(g, cs); ok {
 			out = append(out, s)
+		} else if reason := incompleteWalk(cs); reason != "" {
+			unknown++
+			if firstUnknown == "" {
+				firstUnknown = fmt.Sprintf("goroutine %d: %s", g.ID, render.Safe(reason))
+			}
 		}
 	}
+	if unknown > 0 {
+		d.notef("partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)", unknown, firstUnknown)
+	}
 	return out, nil
+}
+
+// incompleteWalk returns why a context walk of cs stopped before the root,
+// "" if none did.
+func incompleteWalk(cs []model.ContextChain) string {
+	for _, c := range cs {
+		if c.Incomplete != "" {
+			return c.Incomplete
+		}
+	}
+	return ""
 }

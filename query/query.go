@@ -25,6 +25,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // Source is what the query layer reads a target through. *dlvclient.Session
@@ -40,6 +41,9 @@ type Source interface {
 	// Tracker reads the tracker's live tasks and history; nil, nil when the
 	// target does not use the tracker.
 	Tracker(ctx context.Context) (*model.Tracker, error)
+	// TrackerError is the error met reading the tracker for the current
+	// snapshot (which then carries no tracker data), or nil.
+	TrackerError() error
 	// TrackerHistory is Tracker without the live arena (Live is empty):
 	// enough for ended tasks and cancellations, and cheaper.
 	TrackerHistory(ctx context.Context) (*model.Tracker, error)
@@ -106,6 +110,35 @@ type Querier struct {
 	src Source
 	// Progress, if set, is told how a long read advances.
 	Progress model.Progress
+	// trackerUse is the tracker read (or the error that made it
+	// unreadable) that the queries since the last TrackerNote relied on.
+	trackerUse    *model.Tracker
+	trackerUseErr error
+	trackerUsed   bool
+}
+
+// useTracker records that a query relied on tr (or met err reading it).
+func (q *Querier) useTracker(tr *model.Tracker, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrInterrupted) || errors.Is(err, model.ErrExited) {
+		return
+	}
+	if tr == nil && err == nil {
+		return // the target does not use the tracker
+	}
+	q.trackerUse, q.trackerUseErr, q.trackerUsed = tr, err, true
+}
+
+// TrackerNote is the one note line about the tracker read the queries since
+// the last call relied on: what was skipped or unreadable and why ("" when
+// the read was complete or no query used the tracker). A face prints it
+// after each command.
+func (q *Querier) TrackerNote() string {
+	if !q.trackerUsed {
+		return ""
+	}
+	note := render.TrackerNote(q.trackerUse, q.trackerUseErr)
+	q.trackerUse, q.trackerUseErr, q.trackerUsed = nil, nil, false
+	return note
 }
 
 // New returns a Querier reading src.
@@ -117,12 +150,18 @@ func (q *Querier) snapshot(ctx context.Context) (*model.Snapshot, error) {
 	if err != nil {
 		return nil, Interrupted(err)
 	}
+	if snap.Tracker != nil {
+		q.useTracker(snap.Tracker, nil)
+	} else if terr := q.src.TrackerError(); terr != nil {
+		q.useTracker(nil, terr)
+	}
 	return snap, nil
 }
 
 // tracker returns the tracker read, or nil, nil without the tracker.
 func (q *Querier) tracker(ctx context.Context) (*model.Tracker, error) {
 	tr, err := q.src.Tracker(ctx)
+	q.useTracker(tr, err)
 	return tr, Interrupted(err)
 }
 
@@ -130,6 +169,7 @@ func (q *Querier) tracker(ctx context.Context) (*model.Tracker, error) {
 // with chains.ErrNoTracker without the tracker.
 func (q *Querier) requireHistory(ctx context.Context) (*model.Tracker, error) {
 	tr, err := q.src.TrackerHistory(ctx)
+	q.useTracker(tr, err)
 	if err != nil {
 		return nil, Interrupted(err)
 	}
@@ -168,6 +208,11 @@ func (q *Querier) snapshotWithTracker(ctx context.Context) (*model.Snapshot, *mo
 		return snap, snap.Tracker, nil
 	}
 	tr, err := q.tracker(ctx)
+	if err != nil && ctx.Err() == nil && q.src.TrackerError() != nil {
+		// An unreadable tracker: answer from the runtime's view; the
+		// command's tracker note says why.
+		return snap, nil, nil
+	}
 	return snap, tr, err
 }
 

@@ -54,12 +54,12 @@ func writeHops(b *strings.Builder, now time.Time, t *model.Task, hops []chains.C
 		case model.CancelExplicit:
 			fmt.Fprintf(b, " cancelled by %s", cancellerText(now, &h))
 		default:
-			fmt.Fprintf(b, " cancelled (%s)", orDash(h.How))
+			fmt.Fprintf(b, " cancelled (%s)", safeOrDash(h.How))
 		}
 		fmt.Fprintf(b, ", %s\n", whenText(now, h.Time))
 		pad := strings.Repeat(" ", len(fmt.Sprint(i+1))+4)
 		if h.Cause != "" {
-			fmt.Fprintf(b, "%scause: %s\n", pad, h.Cause)
+			fmt.Fprintf(b, "%scause: %s\n", pad, Safe(h.Cause))
 		}
 		if h.How == model.CancelExplicit {
 			fmt.Fprintf(b, "%scanceller stack:\n", pad)
@@ -110,13 +110,15 @@ func endText(end string) string {
 	if s, ok := endTexts[end]; ok {
 		return s
 	}
-	return "chain ends: " + end
+	return "chain ends: " + Safe(end)
 }
 
 // ContextChains writes the context variables found in goroutine gid's
 // frames, each walked up to its root, marking the first cancelled context
-// with its error, cause and deadline. It is what cancel-chain shows without
-// the tracker.
+// with its error, cause and deadline. A walk that stopped before the root
+// (cut, unreadable memory, an optimized-away variable) without finding a
+// cancelled context says "not known" and why, never "not cancelled". It is
+// what cancel-chain shows without the tracker.
 //
 //	Goroutine 12: 1 context variable in its frames (without the tracker, who cancelled is not recorded)
 //	  frame 1 main.worker, ctx: cancelled at *context.timerCtx (context deadline exceeded)
@@ -128,19 +130,30 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Goroutine %d: %s in its frames (without the tracker, who cancelled is not recorded)\n", gid, plural(len(cs), "context variable"))
 	for _, c := range cs {
-		fmt.Fprintf(&b, "  frame %d %s, %s: ", c.Frame, orDash(c.Function), orDash(c.Variable))
-		if c.Cancelled >= 0 && c.Cancelled < len(c.Path) {
+		fmt.Fprintf(&b, "  frame %d %s, %s: ", c.Frame, safeOrDash(c.Function), safeOrDash(c.Variable))
+		switch {
+		case c.Cancelled >= 0 && c.Cancelled < len(c.Path):
 			n := c.Path[c.Cancelled]
-			fmt.Fprintf(&b, "cancelled at %s (%s)\n", n.Type, n.Err)
-		} else {
+			fmt.Fprintf(&b, "cancelled at %s (%s)\n", Safe(n.Type), Safe(n.Err))
+		case c.Incomplete != "":
+			fmt.Fprintf(&b, "not known: %s\n", Safe(c.Incomplete))
+		default:
 			b.WriteString("not cancelled\n")
 		}
+		if c.Incomplete != "" && c.Cancelled >= 0 {
+			fmt.Fprintf(&b, "    (path incomplete: %s)\n", Safe(c.Incomplete))
+		}
+		if c.HoldsCancel {
+			b.WriteString("    (this goroutine holds the cancel function of the context where the cancellation started: the canceller, not a victim)\n")
+		}
 		for i, n := range c.Path {
-			fmt.Fprintf(&b, "    %d  %s", i, n.Type)
+			fmt.Fprintf(&b, "    %d  %s", i, Safe(n.Type))
 			if n.Addr != 0 {
 				fmt.Fprintf(&b, " %#x", n.Addr)
 			}
 			switch {
+			case n.Unreadable != "":
+				b.WriteString("  unreadable: " + Safe(n.Unreadable))
 			case i == c.Cancelled:
 				b.WriteString("  <- first cancelled: " + nodeState(n))
 			case n.Err != "":
@@ -156,9 +169,9 @@ func ContextChains(w io.Writer, gid int64, cs []model.ContextChain) error {
 }
 
 func nodeState(n model.ContextNode) string {
-	s := n.Err
+	s := Safe(n.Err)
 	if n.Cause != "" && n.Cause != n.Err {
-		s += ", cause: " + n.Cause
+		s += ", cause: " + Safe(n.Cause)
 	}
 	if !n.Deadline.IsZero() {
 		s += ", deadline " + n.Deadline.Format(clockFormat)

@@ -24,9 +24,9 @@ func ExitedGoroutines(w io.Writer, exited []model.ExitedGoroutine, total int) er
 		}
 		created := "-"
 		if !e.GoStatement.IsZero() {
-			created = e.GoStatement.Function + " " + fileLine(e.GoStatement)
+			created = Safe(e.GoStatement.Function) + " " + fileLine(e.GoStatement)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.ID, parent, orDash(e.Start.Function), created)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", e.ID, parent, safeOrDash(e.Start.Function), created)
 	}
 	return tw.Flush()
 }

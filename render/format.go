@@ -44,14 +44,14 @@ func formatLoc(l model.Location, file string) string {
 	if l.IsZero() {
 		return "-"
 	}
-	fn := l.Function
+	fn := Safe(l.Function)
 	if fn == "" {
 		fn = "?"
 	}
 	if file == "" {
 		return fn
 	}
-	return fn + " " + file + ":" + strconv.Itoa(l.Line)
+	return fn + " " + Safe(file) + ":" + strconv.Itoa(l.Line)
 }
 
 // fileLine formats the short "file:line" of l, "" when the file is unknown.
@@ -59,16 +59,16 @@ func fileLine(l model.Location) string {
 	if l.File == "" {
 		return ""
 	}
-	return ShortFile(l.File) + ":" + strconv.Itoa(l.Line)
+	return Safe(ShortFile(l.File)) + ":" + strconv.Itoa(l.Line)
 }
 
 // stateText is the STATE shown for g: the wait reason of a waiting
 // goroutine, "leaked: <reason>" for a leaked one, otherwise the status.
 func stateText(g *model.Goroutine) string {
 	if g.Status == model.StatusLeaked && g.WaitReason != "" {
-		return "leaked: " + g.WaitReason
+		return "leaked: " + Safe(g.WaitReason)
 	}
-	return chains.State(g)
+	return Safe(chains.State(g))
 }
 
 // labelsText formats labels as sorted "k=v,k=v", "-" when there are none,
@@ -87,7 +87,7 @@ func labelsText(labels map[string]string, max int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(k + "=" + labels[k])
+		b.WriteString(Safe(k) + "=" + Safe(labels[k]))
 	}
 	return truncate(b.String(), max)
 }

@@ -29,7 +29,7 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 	for _, g := range groups {
 		total += g.Count
 	}
-	if _, err := fmt.Fprintf(w, "%s of %s by %s\n", plural(len(groups), "group"), plural(total, "goroutine"), by); err != nil {
+	if _, err := fmt.Fprintf(w, "%s of %s by %s\n", plural(len(groups), "group"), plural(total, "goroutine"), Safe(by)); err != nil {
 		return err
 	}
 	if len(groups) == 0 {
@@ -41,7 +41,7 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COUNT\tKEY\tSTATES\tIDS")
 	for _, g := range groups {
-		key := g.Key
+		key := Safe(g.Key)
 		if key == "" {
 			key = `""`
 		}
@@ -110,7 +110,7 @@ func statesText(states map[string]int) string {
 	})
 	parts := make([]string, len(names))
 	for i, s := range names {
-		parts[i] = strconv.Itoa(states[s]) + " " + s
+		parts[i] = strconv.Itoa(states[s]) + " " + Safe(s)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -70,7 +70,7 @@ func waitText(g *model.Goroutine) string {
 // locationText is where g is: its user location, else its current one.
 func locationText(g *model.Goroutine) string {
 	if g.Unreadable != "" {
-		return "(unreadable: " + g.Unreadable + ")"
+		return "(unreadable: " + Safe(g.Unreadable) + ")"
 	}
 	if !g.Location.IsZero() {
 		return shortLoc(g.Location)
@@ -82,7 +82,7 @@ func creatorText(goStmt model.Location) string {
 	if goStmt.Function == "" {
 		return "-"
 	}
-	return goStmt.Function
+	return Safe(goStmt.Function)
 }
 
 // groupText is the tracker group of t, "-" for none.
@@ -90,5 +90,5 @@ func groupText(t *model.Task) string {
 	if t == nil || t.GroupID == 0 {
 		return "-"
 	}
-	return orDash(t.Group)
+	return safeOrDash(t.Group)
 }

@@ -30,16 +30,16 @@ func writeStack(w io.Writer, frames []model.Frame, indent string) error {
 	pad := indent + strings.Repeat(" ", width+2)
 	var b strings.Builder
 	for i, f := range frames {
-		fn := f.Function
+		fn := Safe(f.Function)
 		if fn == "" {
 			fn = "?"
 		}
 		fmt.Fprintf(&b, "%s%*d  %s\n", indent, width, i, fn)
 		if f.File != "" {
-			fmt.Fprintf(&b, "%sat %s:%d\n", pad, f.File, f.Line)
+			fmt.Fprintf(&b, "%sat %s:%d\n", pad, Safe(f.File), f.Line)
 		}
 		if f.Err != "" {
-			fmt.Fprintf(&b, "%serror: %s\n", pad, f.Err)
+			fmt.Fprintf(&b, "%serror: %s\n", pad, Safe(f.Err))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -34,8 +34,8 @@ func Swallowed(w io.Writer, tr *model.Tracker, ss []chains.Swallowed) error {
 			if cause == "" {
 				cause = s.Err
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Goroutine.ID, task, whenText(now, s.Cancelled), orDash(s.How),
-				orDash(truncate(oneLine(cause), maxTextWidth)), stateText(s.Goroutine), locationText(s.Goroutine))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Goroutine.ID, task, whenText(now, s.Cancelled), safeOrDash(s.How),
+				orDash(truncate(Safe(cause), maxTextWidth)), stateText(s.Goroutine), locationText(s.Goroutine))
 		}
 		tw.Flush()
 	}
@@ -96,7 +96,7 @@ func (t *taskTreeWriter) level(tasks []*chains.TaskNode, scopes []*chains.TaskSc
 	}
 	for i, s := range scopes {
 		prefix, child := branch(len(tasks) + i)
-		fmt.Fprintf(t.b, "%sgroup %d %s\n", prefix, s.GroupID, s.Name)
+		fmt.Fprintf(t.b, "%sgroup %d %s\n", prefix, s.GroupID, Safe(s.Name))
 		t.level(s.Tasks, nil, child, false)
 	}
 }
@@ -112,13 +112,13 @@ func (t *taskTreeWriter) nodeText(n *chains.TaskNode) string {
 		g := r.Goroutine
 		state := stateText(g)
 		if at := g.Location.Function; at != "" {
-			state += " in " + at
+			state += " in " + Safe(at)
 		}
 		return fmt.Sprintf("%s [%s] (goroutine %d)", name, state, g.ID)
 	case r.Live:
 		return name + " [running]"
 	case r.Ended != nil:
-		return fmt.Sprintf("%s (ended: %s, %s)", name, r.Ended.Outcome, agoText(since(t.now, r.Ended.Ended)))
+		return fmt.Sprintf("%s (ended: %s, %s)", name, Safe(r.Ended.Outcome), agoText(since(t.now, r.Ended.Ended)))
 	}
 	return name
 }

@@ -23,6 +23,12 @@ type PsTerminatedDoc struct {
 	Total int `json:"total"`
 	// Skipped counts records not shown, by reason ("mid-write").
 	Skipped map[string]int `json:"skipped"`
+	// Problems and Partial say what of the tracker could not be read (as
+	// model.Tracker's); TrackerNote puts them in one line.
+	Problems []string `json:"problems"`
+	Partial  bool     `json:"partial"`
+	// TrackerNote is TrackerNote's line for the read ("" when complete).
+	TrackerNote string `json:"tracker_note,omitempty"`
 	// Terminated are the selected records, newest first.
 	Terminated []TerminationDoc `json:"terminated"`
 }
@@ -83,6 +89,8 @@ type WhereTerminatedDoc struct {
 	CreationChain []TaskRefDoc `json:"creation_chain"`
 	// CancelChain is set when the task's context was cancelled.
 	CancelChain []CancelHopDoc `json:"cancel_chain"`
+	// TrackerNote is TrackerNote's line for the read ("" when complete).
+	TrackerNote string `json:"tracker_note,omitempty"`
 }
 
 // SwallowedDoc is one entry of ps -cancelled --json.
@@ -135,9 +143,11 @@ func NewTerminationDoc(tr *model.Tracker, e model.Termination) TerminationDoc {
 
 // NewPsTerminatedDoc builds the ps-terminated --json document.
 func NewPsTerminatedDoc(tr *model.Tracker, ts []model.Termination) PsTerminatedDoc {
-	d := PsTerminatedDoc{Skipped: map[string]int{}, Terminated: make([]TerminationDoc, len(ts))}
+	d := PsTerminatedDoc{Skipped: map[string]int{}, Problems: []string{}, Terminated: make([]TerminationDoc, len(ts))}
 	if tr != nil {
-		d.Now, d.Total = tr.Now, len(tr.Terminated)
+		d.Now, d.Total, d.Partial = tr.Now, len(tr.Terminated), tr.Partial
+		d.Problems = append(d.Problems, tr.Problems...)
+		d.TrackerNote = TrackerNote(tr, nil)
 		for k, v := range tr.Skipped {
 			d.Skipped[k] = v
 		}
@@ -193,7 +203,8 @@ func NewCancelHopDocs(tr *model.Tracker, hops []chains.CancelHop) []CancelHopDoc
 
 // NewWhereTerminatedDoc builds the where-terminated --json document.
 func NewWhereTerminatedDoc(tr *model.Tracker, e model.Termination, chain []chains.TaskAncestor, hops []chains.CancelHop) WhereTerminatedDoc {
-	d := WhereTerminatedDoc{Termination: NewTerminationDoc(tr, e), CreationChain: make([]TaskRefDoc, len(chain)), CancelChain: NewCancelHopDocs(tr, hops)}
+	d := WhereTerminatedDoc{Termination: NewTerminationDoc(tr, e), CreationChain: make([]TaskRefDoc, len(chain)), CancelChain: NewCancelHopDocs(tr, hops),
+		TrackerNote: TrackerNote(tr, nil)}
 	for i, a := range chain {
 		d.CreationChain[i] = NewTaskRefDoc(a.ID, a.Known, a.Ref)
 	}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ const clockFormat = "15:04:05.000"
 
 // TaskName formats a task as "t:ID name".
 func TaskName(t *model.Task) string {
-	return strings.TrimSpace("t:" + strconv.FormatUint(t.ID, 10) + " " + t.Name)
+	return strings.TrimSpace("t:" + strconv.FormatUint(t.ID, 10) + " " + Safe(t.Name))
 }
 
 // since is how long before now t was, 0 when either is unknown.
@@ -50,40 +49,12 @@ func agoText(d time.Duration) string {
 	return HumanDuration(d) + " ago"
 }
 
-// oneLine replaces line breaks so a text fits in a table cell.
-func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ").Replace(s)
-}
-
 // orDash returns s, or "-" when it is empty.
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-// trackerNotes returns the notes a tracker read carries: records skipped
-// (never shown torn) and tasks the tracker could not record.
-func trackerNotes(tr *model.Tracker) []string {
-	if tr == nil {
-		return nil
-	}
-	var notes []string
-	reasons := make([]string, 0, len(tr.Skipped))
-	for r := range tr.Skipped {
-		reasons = append(reasons, r)
-	}
-	slices.Sort(reasons)
-	for _, r := range reasons {
-		if n := tr.Skipped[r]; n > 0 {
-			notes = append(notes, fmt.Sprintf("note: %s skipped: %s", plural(n, "record"), r))
-		}
-	}
-	if tr.Dropped > 0 {
-		notes = append(notes, fmt.Sprintf("note: %s not recorded by the tracker (arenas full)", plural(tr.Dropped, "task")))
-	}
-	return notes
 }
 
 // refText describes a task live or ended in brackets after its name:
@@ -101,7 +72,7 @@ func refText(now time.Time, id uint64, known bool, r chains.TaskRef) string {
 	case r.Live:
 		return name + " [running]"
 	case r.Ended != nil:
-		return fmt.Sprintf("%s [ended: %s, %s]", name, r.Ended.Outcome, agoText(since(now, r.Ended.Ended)))
+		return fmt.Sprintf("%s [ended: %s, %s]", name, Safe(r.Ended.Outcome), agoText(since(now, r.Ended.Ended)))
 	}
 	return name
 }

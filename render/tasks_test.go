@@ -69,9 +69,8 @@ func TestPsTerminated(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, PsTerminated(&b, tr, tr.Terminated))
 	assert.Equal(t, `3 terminated tasks (showing 3), newest first; newest tracker record at 12:01:00.000
-note: 2 records skipped: mid-write
 TASK  NAME      GROUP  OUTCOME   TEXT                     ENDED                   DURATION  PRESERVED
-t:8   fails     -      panic     boom ⏎ second line       12:00:40.000 (20s ago)  39s       -
+t:8   fails     -      panic     boom\nsecond line        12:00:40.000 (20s ago)  39s       -
 t:5   shutdown  -      returned  -                        12:00:30.000 (30s ago)  10s       -
 t:3   watcher   pg     error     watch: connection reset  12:00:05.000 (55s ago)  4s        yes
 `, b.String())
@@ -123,8 +122,7 @@ Cancellation chain of t:3 watcher (context 12), origin last:
 	assert.Equal(t, `Task t:8 fails ended: panic, 12:00:40.000 (20s ago), after 39s
   goroutine: 18 (exited)
   started: 12:00:01.000 (59s ago)
-  panic: boom
-second line
+  panic: boom\nsecond line
 
 Panic stack:
   0  runtime.gopanic
@@ -245,4 +243,25 @@ func TestTaskJSONDocs(t *testing.T) {
 		`"outcome": "error"`, `"text": "watch: connection reset"`, `"preserved": true`, `"panic_stack": []`, `"group": "pg"`} {
 		assert.Contains(t, s, want)
 	}
+}
+
+func TestContextChainsIncomplete(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, ContextChains(&b, 7, []model.ContextChain{
+		{Frame: 1, Function: "main.deep", Variable: "ctx", Cancelled: -1, Incomplete: "walk cut after 100000 contexts (depth bound)",
+			Path: []model.ContextNode{{Type: "*context.valueCtx", Addr: 0xc000010000}}},
+		{Frame: 2, Function: "main.bad", Variable: "ctx", Cancelled: -1, Incomplete: "context *context.cancelCtx at 0x1000 is unreadable: EIO",
+			Path: []model.ContextNode{{Type: "*context.cancelCtx", Addr: 0x1000, Unreadable: "EIO"}}},
+		{Frame: 3, Function: "main.ok", Variable: "ctx", Cancelled: 0, Incomplete: "walk cut by its time budget after 1 contexts",
+			Path: []model.ContextNode{{Type: "*context.cancelCtx", Addr: 0xc000020000, Err: "context canceled"}}},
+	}))
+	assert.Equal(t, `Goroutine 7: 3 context variables in its frames (without the tracker, who cancelled is not recorded)
+  frame 1 main.deep, ctx: not known: walk cut after 100000 contexts (depth bound)
+    0  *context.valueCtx 0xc000010000
+  frame 2 main.bad, ctx: not known: context *context.cancelCtx at 0x1000 is unreadable: EIO
+    0  *context.cancelCtx 0x1000  unreadable: EIO
+  frame 3 main.ok, ctx: cancelled at *context.cancelCtx (context canceled)
+    (path incomplete: walk cut by its time budget after 1 contexts)
+    0  *context.cancelCtx 0xc000020000  <- first cancelled: context canceled
+`, b.String())
 }

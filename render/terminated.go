@@ -13,9 +13,10 @@ import (
 
 // PsTerminated writes terminated tasks, in the order given (newest first),
 // under the header "N terminated tasks (showing M), newest first; times
-// before the newest record, HH:MM:SS.mmm", then the tracker's notes, then a
-// table: TASK, NAME, GROUP, OUTCOME, TEXT (error or panic value, cut),
-// ENDED (and how long before the newest record), DURATION and PRESERVED.
+// before the newest record, HH:MM:SS.mmm", then a table: TASK, NAME,
+// GROUP, OUTCOME, TEXT (error or panic value, cut), ENDED (and how long
+// before the newest record), DURATION and PRESERVED. How complete the read
+// was is TrackerNote's line.
 func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error {
 	total := 0
 	if tr != nil {
@@ -27,9 +28,6 @@ func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error 
 		fmt.Fprintf(&b, "; newest tracker record at %s", tr.Now.Format(clockFormat))
 	}
 	b.WriteByte('\n')
-	for _, n := range trackerNotes(tr) {
-		b.WriteString(n + "\n")
-	}
 	if len(ts) > 0 {
 		var now = nowOf(tr)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -40,8 +38,8 @@ func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error 
 			if e.Preserved {
 				kept = "yes"
 			}
-			fmt.Fprintf(tw, "t:%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Task.ID, orDash(e.Task.Name), orDash(e.Task.Group),
-				e.Outcome, orDash(truncate(oneLine(e.Text), maxTextWidth)), whenText(now, e.Ended), HumanDuration(e.Duration), kept)
+			fmt.Fprintf(tw, "t:%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Task.ID, safeOrDash(e.Task.Name), safeOrDash(e.Task.Group),
+				Safe(e.Outcome), orDash(truncate(Safe(e.Text), maxTextWidth)), whenText(now, e.Ended), HumanDuration(e.Duration), kept)
 		}
 		tw.Flush()
 	}
@@ -75,7 +73,7 @@ func nowOf(tr *model.Tracker) (now time.Time) {
 func WhereTerminated(w io.Writer, tr *model.Tracker, e *model.Termination, chain []chains.TaskAncestor, hops []chains.CancelHop) error {
 	now := nowOf(tr)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Task %s ended: %s, %s, after %s", TaskName(&e.Task), e.Outcome, whenText(now, e.Ended), HumanDuration(e.Duration))
+	fmt.Fprintf(&b, "Task %s ended: %s, %s, after %s", TaskName(&e.Task), Safe(e.Outcome), whenText(now, e.Ended), HumanDuration(e.Duration))
 	if e.Preserved {
 		b.WriteString(" (preserved)")
 	}
@@ -83,9 +81,9 @@ func WhereTerminated(w io.Writer, tr *model.Tracker, e *model.Termination, chain
 	taskDetails(&b, now, &e.Task, "exited")
 	switch e.Outcome {
 	case model.OutcomeError, model.OutcomeCancelled:
-		fmt.Fprintf(&b, "  error: %s\n", e.Text)
+		fmt.Fprintf(&b, "  error: %s\n", Safe(e.Text))
 	case model.OutcomePanic:
-		fmt.Fprintf(&b, "  panic: %s\n", e.Text)
+		fmt.Fprintf(&b, "  panic: %s\n", Safe(e.Text))
 	}
 	if e.Outcome == model.OutcomePanic {
 		b.WriteString("\nPanic stack:\n")
@@ -105,7 +103,7 @@ func WhereTerminated(w io.Writer, tr *model.Tracker, e *model.Termination, chain
 // taskDetails writes a task's group, goroutine and start time.
 func taskDetails(b *strings.Builder, now time.Time, t *model.Task, goroutineFate string) {
 	if t.GroupID != 0 {
-		fmt.Fprintf(b, "  group: %s (group %d)\n", orDash(t.Group), t.GroupID)
+		fmt.Fprintf(b, "  group: %s (group %d)\n", safeOrDash(t.Group), t.GroupID)
 	}
 	if t.GoroutineID != 0 {
 		fmt.Fprintf(b, "  goroutine: %d (%s)\n", t.GoroutineID, goroutineFate)

@@ -75,7 +75,7 @@ func nodeText(n *chains.Node) string {
 	case l.Exited:
 		s = id + " (exited)"
 		if l.Start != "" {
-			s += " " + l.Start
+			s += " " + Safe(l.Start)
 		}
 		if fl := fileLine(l.Site); fl != "" {
 			s += " (" + fl + ")"
@@ -92,21 +92,21 @@ func nodeText(n *chains.Node) string {
 // liveLineText is the line of a live goroutine after its id: start function
 // (or task), state, blocked-in function and creation site.
 func liveLineText(l chains.NodeLine, n *chains.Node) string {
-	fn := l.Start
+	fn := Safe(l.Start)
 	if fn == "" {
 		fn = "?"
 	}
 	if l.Tracked {
 		// Every tracker task starts in the tracker's runner: name the task;
 		// a single task also shows its id (identity, not compared).
-		fn = strings.TrimSpace("task " + l.TaskName)
+		fn = strings.TrimSpace("task " + Safe(l.TaskName))
 		if n.Count <= 1 && n.Goroutine != nil && n.Goroutine.Task != nil {
 			fn = "task " + TaskName(n.Goroutine.Task)
 		}
 	}
 	state := stateText(&model.Goroutine{Status: l.Status, WaitReason: l.WaitReason})
 	if l.BlockedIn != "" {
-		state += " in " + l.BlockedIn
+		state += " in " + Safe(l.BlockedIn)
 	}
 	s := fn + " [" + state + "]"
 	if fl := fileLine(l.Site); fl != "" {

@@ -48,7 +48,7 @@ func Where(w io.Writer, g *model.Goroutine, frames []model.Frame, more bool, cha
 		for _, a := range ancestors {
 			fmt.Fprintf(&b, "  goroutine %d:\n", a.ID)
 			if a.Unreadable != "" {
-				fmt.Fprintf(&b, "    (unreadable: %s)\n", a.Unreadable)
+				fmt.Fprintf(&b, "    (unreadable: %s)\n", Safe(a.Unreadable))
 				continue
 			}
 			writeStack(&b, a.Stack, "    ")
@@ -73,7 +73,7 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 	}
 	fmt.Fprintf(b, "Goroutine %d [%s]:\n", g.ID, state)
 	if g.Unreadable != "" {
-		fmt.Fprintf(b, "  unreadable: %s\n", g.Unreadable)
+		fmt.Fprintf(b, "  unreadable: %s\n", Safe(g.Unreadable))
 	}
 	if len(g.Labels) > 0 {
 		fmt.Fprintf(b, "  labels: %s\n", labelsText(g.Labels, 0))
@@ -91,7 +91,7 @@ func parentFate(l chains.Link) string {
 	case l.ParentExited != nil:
 		var notes []string
 		if fn := l.ParentExited.Start.Function; fn != "" {
-			notes = append(notes, "started as "+fn)
+			notes = append(notes, "started as "+Safe(fn))
 		}
 		if l.FromAncestors {
 			notes = append(notes, "recorded by tracebackancestors")

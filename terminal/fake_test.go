@@ -162,3 +162,5 @@ func (f *fakeSession) Stacks(_ context.Context, ids []int64, depth int) map[int6
 func (f *fakeSession) IndirectCalls([]uint64) map[uint64]bool { return nil }
 
 func (f *fakeSession) AncestorsOf([]int64) (map[int64][]model.Ancestor, bool) { return nil, false }
+
+func (f *fakeSession) TrackerError() error { return nil }

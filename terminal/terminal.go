@@ -115,6 +115,7 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	}
 	t.q.Progress = t.Progress
 	t.out.ctx = ctx
+	_ = t.q.TrackerNote() // a note is about this command's reads only
 	err = c.run(ctx, args[1:])
 	t.out.ctx = nil
 	if errors.Is(err, query.ErrInterrupted) {
@@ -123,6 +124,10 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	}
 	if ferr := t.buf.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write output: %w", ferr)
+	}
+	if note := t.q.TrackerNote(); note != "" && err == nil {
+		// The command used the tracker: say how complete its read was.
+		fmt.Fprintln(t.errOut, note)
 	}
 	return err
 }

@@ -8,13 +8,16 @@ import (
 	"time"
 )
 
-// limitMinimizeTime sets -test.fuzzminimizetime to d unless the command line
-// set it.
-func limitMinimizeTime(d time.Duration) {
+// limitMinimization sets -test.fuzzminimizetime to 200 runs unless the
+// command line set it. The default (a minute per new input) starves a
+// short run: with inputs of a few hundred bytes, each new interesting input
+// took 2 s of the workers' time to minimize, and the run averaged tens of
+// executions a second instead of thousands.
+func limitMinimization() {
 	set := false
 	flag.Visit(func(fl *flag.Flag) { set = set || fl.Name == "test.fuzzminimizetime" })
 	if !set {
-		_ = flag.Set("test.fuzzminimizetime", d.String())
+		_ = flag.Set("test.fuzzminimizetime", "200x")
 	}
 }
 
@@ -37,6 +40,7 @@ func FuzzRecords(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	limitMinimization()
 	f.Fuzz(func(t *testing.T, seq1 uint64, rec []byte, seq2 uint64) {
 		if r, st := d.DecodeTask(seq1, rec, seq2); st == Valid {
 			if len(r.Task.Name) > NameMax || len(r.Task.Created) > StackMax || r.Task.ID == 0 {
@@ -62,11 +66,13 @@ func FuzzRecords(f *testing.F) {
 // directory entries, then the memory after the root): Read never panics,
 // finishes quickly, and returns no more records than the image can hold.
 //
-// Its inputs are kilobytes long: minimizing each new one takes up to
-// -fuzzminimizetime (a minute by default), which would starve a short run,
-// so unless the command line sets it, minimization is cut to 2 s.
+// Read runs with the options and bounds the tool uses (a stopped target:
+// one read per page; the default byte and time budgets), and with the
+// running-target protocol (three reads per page) for inputs of odd length.
+// Unless the command line sets it, minimization is cut to 200 runs (see
+// limitMinimization).
 func FuzzDecode(f *testing.F) {
-	limitMinimizeTime(2 * time.Second)
+	limitMinimization()
 	l := V1Layout()
 	f.Add(compact(&l, richFixture().build(&l)))
 	f.Add(compact(&l, adversarial(&l)))
@@ -75,7 +81,7 @@ func FuzzDecode(f *testing.F) {
 		m := expand(&l, data)
 		data = m.b[l.span():]
 		start := time.Now()
-		res, err := Read(context.Background(), m, fixtureBase, l, Options{MaxBytes: 64 << 20})
+		res, err := Read(context.Background(), m, fixtureBase, l, Options{Stopped: len(data)%2 == 0})
 		if elapsed := time.Since(start); elapsed > 2*time.Second {
 			t.Fatalf("Read took %v on %d bytes", elapsed, len(data))
 		}
@@ -108,12 +114,13 @@ func FuzzDamagedImage(f *testing.F) {
 	f.Add(uint32(0), uint64(0))
 	f.Add(uint32(l.Root.Fields["live"].Off+8), uint64(1<<20))
 	f.Add(uint32(offEndRing+16), uint64(1<<40))
+	limitMinimization()
 	f.Fuzz(func(t *testing.T, off uint32, v uint64) {
 		data := append([]byte(nil), good...)
 		o := int(off) % (len(data) - 8)
 		binary.LittleEndian.PutUint64(data[o:], v)
 		m := &image{base: fixtureBase, b: data}
-		res, err := Read(context.Background(), m, fixtureBase, l, Options{})
+		res, err := Read(context.Background(), m, fixtureBase, l, Options{Stopped: true})
 		if err != nil {
 			return
 		}

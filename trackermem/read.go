@@ -12,8 +12,15 @@ import (
 )
 
 // DefaultMaxBytes bounds the bytes one Read takes from the target unless
-// Options says otherwise: enough for a full live arena read three times.
-const DefaultMaxBytes = 4 << 30
+// Options says otherwise: a full live arena (4096 chunks of 120,832 bytes)
+// and preserved arena (1024 chunks of 64 KiB) with room for the rings.
+const DefaultMaxBytes = 1 << 30
+
+// DefaultMaxTime bounds the time one Read spends reading unless Options
+// says otherwise. A live target stays stopped while it is read, so a bad
+// layout must not hold it longer than this: what is not read in time is
+// counted as not read and the result is marked partial.
+const DefaultMaxTime = 5 * time.Second
 
 // Options tune Read.
 type Options struct {
@@ -25,6 +32,11 @@ type Options struct {
 	Stopped bool
 	// SkipLive leaves the live arena out: for readers of the history only.
 	SkipLive bool
+	// MaxTime bounds the time spent reading (0: DefaultMaxTime). Each part
+	// of the tracker (live arena, preserved arena, cancellation ring,
+	// terminated ring) keeps a share for the parts read after it, so a
+	// part that takes too long cannot starve the others.
+	MaxTime time.Duration
 }
 
 // Result is what Read found.
@@ -36,8 +48,10 @@ type Result struct {
 	Root    Root
 	// Problems describes structures that could not be read (a corrupt ring
 	// header, an unreadable chunk); their records are counted in
-	// Tracker.Skipped.
+	// Tracker.Skipped. Tracker.Problems holds the same lines.
 	Problems []string
+	// Partial is set when the time or byte budget cut the read.
+	Partial bool
 	// Reads and Bytes count the memory reads made.
 	Reads int
 	Bytes int64
@@ -58,8 +72,12 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 	if budget <= 0 {
 		budget = DefaultMaxBytes
 	}
+	maxTime := opts.MaxTime
+	if maxTime <= 0 {
+		maxTime = DefaultMaxTime
+	}
 	w := &walker{r: reader{ctx: ctx, mem: mem, budget: budget}, l: &l, stopped: opts.Stopped,
-		skipped: map[string]int{}, pcs: map[uint64]struct{}{}}
+		skipped: map[string]int{}, pcs: map[uint64]struct{}{}, deadline: time.Now().Add(maxTime), reserve: maxTime / 8}
 	buf := make([]byte, l.span())
 	if err := w.r.read(buf, rootAddr); err != nil {
 		return nil, fmt.Errorf("read tracker root: %w", err)
@@ -71,11 +89,15 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 	w.d = &Decoder{l: l, lim: root.Limits}
 	var live []model.Task
 	if !opts.SkipLive {
+		w.section("live arena", 3)
 		live = w.live(root.Live)
 	}
-	ended := w.endRing(root.Ended)
+	w.section("preserved arena", 2)
 	pres := w.preserved(root.Preserved)
+	w.section("cancellation ring", 1)
 	cancels := w.cancelRing(root.Cancels)
+	w.section("terminated ring", 0)
+	ended := w.endRing(root.Ended)
 	if err := w.fatal(); err != nil {
 		return nil, err
 	}
@@ -87,12 +109,14 @@ func Read(ctx context.Context, mem Memory, rootAddr uint64, l Layout, opts Optio
 		Cancellations: cancels,
 		Skipped:       w.skipped,
 		Dropped:       clampInt(root.Live.Dropped, root.Preserved.Dropped),
+		Problems:      w.problems,
+		Partial:       w.partial,
 	}
 	if root.RecentNanos > 0 {
 		t.Now = unixTime(root.RecentNanos)
 	}
 	t.Now = newestTime(t)
-	res := &Result{Tracker: t, Root: root, Problems: w.problems, Reads: w.r.reads, Bytes: w.r.bytes}
+	res := &Result{Tracker: t, Root: root, Problems: w.problems, Partial: w.partial, Reads: w.r.reads, Bytes: w.r.bytes}
 	for pc := range w.pcs {
 		res.PCs = append(res.PCs, pc)
 	}
@@ -144,6 +168,29 @@ type walker struct {
 	pre, body, post []byte
 	stopped         bool
 	stop            error // context cancelled or budget exhausted
+	// deadline ends the whole read; the part being read ends reserve
+	// before it for each part still to come (sectionEnd).
+	deadline, sectionEnd time.Time
+	reserve              time.Duration
+	what                 string // the part being read
+	partial              bool
+}
+
+// section starts reading part what, with later parts still to come.
+func (w *walker) section(what string, later int) {
+	w.what = what
+	w.sectionEnd = w.deadline.Add(-time.Duration(later) * w.reserve)
+}
+
+// overTime reports whether the current part has used its time, and if so
+// counts n records as not read and notes it once.
+func (w *walker) overTime(n uint64) bool {
+	if time.Now().Before(w.sectionEnd) {
+		return false
+	}
+	w.partial = true
+	w.problem(ReasonBudget, n, "%s: read cut by the time budget, %d records not read", w.what, n)
+	return true
 }
 
 // fatal returns the error that must abort the whole read (cancellation).
@@ -151,17 +198,25 @@ func (w *walker) fatal() error {
 	if w.stop != nil && !errors.Is(w.stop, ErrBudget) {
 		return w.stop
 	}
+	if w.stop != nil {
+		w.partial = true
+	}
 	return nil
 }
 
 // problem notes a structure that could not be read and counts n records
 // as skipped for reason.
 func (w *walker) problem(reason string, n uint64, format string, a ...any) {
-	if n > 0 {
-		w.skipped[reason] = clampInt(uint64(w.skipped[reason]), n)
-	}
+	w.count(reason, n)
 	if len(w.problems) < 100 {
 		w.problems = append(w.problems, fmt.Sprintf(format, a...))
+	}
+}
+
+// count adds n records skipped for reason (nothing for 0).
+func (w *walker) count(reason string, n uint64) {
+	if n > 0 {
+		w.skipped[reason] = clampInt(uint64(w.skipped[reason]), n)
 	}
 }
 
@@ -198,10 +253,7 @@ func (w *walker) readPage(addr, n, stride uint64, what string) bool {
 		w.body = w.body[:size]
 		w.pre, w.post = w.body, w.body
 		if err := w.r.read(w.body, addr); err != nil {
-			if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
-				w.stop = err
-			}
-			w.problem(ReasonUnreadable, n, "%s: %v", what, err)
+			w.readFailed(err, n, what)
 			return false
 		}
 		return true
@@ -212,14 +264,24 @@ func (w *walker) readPage(addr, n, stride uint64, what string) bool {
 	w.pre, w.body, w.post = w.pre[:size], w.body[:size], w.post[:size]
 	for _, b := range [][]byte{w.pre, w.body, w.post} {
 		if err := w.r.read(b, addr); err != nil {
-			if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
-				w.stop = err
-			}
-			w.problem(ReasonUnreadable, n, "%s: %v", what, err)
+			w.readFailed(err, n, what)
 			return false
 		}
 	}
 	return true
+}
+
+// readFailed notes a page of n records that could not be read: stops the
+// whole read on cancellation or an exhausted byte budget.
+func (w *walker) readFailed(err error, n uint64, what string) {
+	reason := ReasonUnreadable
+	if w.r.ctx.Err() != nil || errors.Is(err, ErrBudget) {
+		w.stop = err
+	}
+	if errors.Is(err, ErrBudget) {
+		reason = ReasonBudget
+	}
+	w.problem(reason, n, "%s: %v", what, err)
 }
 
 // seqs returns the seq words of record i of the page (before and after)
@@ -233,8 +295,23 @@ func (w *walker) seqs(i, stride, seqOff uint64) (uint64, []byte, uint64) {
 // chunkSlots reads the first n slots of a chunked arena (chunks of chunkLen
 // records laid out as st), a page at a time, and calls each with every
 // slot's index k (0, 1, ...) and its seq words and body.
-func (w *walker) chunkSlots(chunks []uint64, chunkLen, n uint64, st Struct, what string, each func(k, seq1 uint64, body []byte, seq2 uint64)) {
+//
+// A chunk whose address repeats, or whose records overlap another chunk's,
+// is not read: chunks are separate allocations, so the directory is
+// corrupt there, and reading it would only repeat records (4096 entries
+// naming one chunk would read it 4096 times). When everWritten is set
+// (the live arena: every slot below used has been handed out and written
+// at least once) two pages in a row of never-written slots end the walk:
+// the arena's header claims more than it holds.
+func (w *walker) chunkSlots(chunks []uint64, chunkLen, n uint64, st Struct, what string, everWritten bool, each func(k, seq1 uint64, body []byte, seq2 uint64)) {
 	stride, seqOff := st.Size, st.Fields["seq"].Off
+	bad := overlapping(chunks, chunkLen*stride)
+	dup, dupSlots, blank, blankFrom := 0, uint64(0), 0, uint64(0)
+	defer func() {
+		if dup > 0 {
+			w.problem(ReasonDuplicate, dupSlots, "%s: %d chunk-directory entries repeat or overlap another chunk (not read)", what, dup)
+		}
+	}()
 	for c, p := range chunks {
 		first := uint64(c) * chunkLen
 		if first >= n {
@@ -245,11 +322,29 @@ func (w *walker) chunkSlots(chunks []uint64, chunkLen, n uint64, st Struct, what
 			w.problem(ReasonUnreadable, inChunk, "%s chunk %d: nil", what, c)
 			continue
 		}
+		if bad[c] {
+			dup++
+			dupSlots += inChunk
+			continue
+		}
 		for s := uint64(0); s < inChunk; s += pageRecords(stride) {
 			k := min(pageRecords(stride), inChunk-s)
+			if w.overTime(n - first - s) {
+				return
+			}
 			if !w.readPage(p+s*stride, k, stride, fmt.Sprintf("%s chunk %d", what, c)) {
 				continue
 			}
+			if everWritten && w.neverWritten(k, stride, seqOff) {
+				if blank++; blank == 1 {
+					blankFrom = first + s
+				} else {
+					w.problem(ReasonCorrupt, n-blankFrom, "%s: slots from %d on never written although the arena says %d are in use (corrupt header?): %d not read", what, blankFrom, n, n-blankFrom)
+					return
+				}
+				continue // never-written slots are not records
+			}
+			blank = 0
 			for i := uint64(0); i < k; i++ {
 				seq1, body, seq2 := w.seqs(i, stride, seqOff)
 				each(first+s+i, seq1, body, seq2)
@@ -258,11 +353,51 @@ func (w *walker) chunkSlots(chunks []uint64, chunkLen, n uint64, st Struct, what
 	}
 }
 
+// neverWritten reports whether every one of the k records of the page just
+// read has a zero seq: none was ever written.
+func (w *walker) neverWritten(k, stride, seqOff uint64) bool {
+	for i := uint64(0); i < k; i++ {
+		if s1, _, s2 := w.seqs(i, stride, seqOff); s1 != 0 || s2 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// overlapping marks the chunks (by directory index) that repeat an earlier
+// entry's address or overlap the size bytes of another chunk; nil entries
+// are left to the caller.
+func overlapping(chunks []uint64, size uint64) []bool {
+	bad := make([]bool, len(chunks))
+	order := make([]int, 0, len(chunks))
+	for c, p := range chunks {
+		if p != 0 {
+			order = append(order, c)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return chunks[order[i]] < chunks[order[j]] })
+	for i := 1; i < len(order); i++ {
+		prev, cur := chunks[order[i-1]], chunks[order[i]]
+		if cur-prev < size {
+			// Same or overlapping memory: keep the entry seen first in
+			// the directory.
+			if order[i] < order[i-1] {
+				bad[order[i-1]] = true
+				order[i-1], order[i] = order[i], order[i-1]
+			} else {
+				bad[order[i]] = true
+				order[i] = order[i-1] // compare the next one with the kept chunk
+			}
+		}
+	}
+	return bad
+}
+
 // live reads the used slots of every live chunk.
 func (w *walker) live(a LiveArena) []model.Task {
 	seen := map[uint64]bool{}
 	var out []model.Task
-	w.chunkSlots(a.Chunks, LiveChunkLen, a.Used, w.l.TaskRecord, "live", func(_, seq1 uint64, body []byte, seq2 uint64) {
+	w.chunkSlots(a.Chunks, LiveChunkLen, a.Used, w.l.TaskRecord, "live", true, func(_, seq1 uint64, body []byte, seq2 uint64) {
 		rec, st := w.d.DecodeTask(seq1, body, seq2)
 		if st != Valid {
 			w.skip(st)
@@ -297,7 +432,14 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 	}
 	r, err := DecodeRing(w.l, hdr)
 	if err != nil {
-		w.problem(ReasonCorrupt, 0, "%s: %v", what, err)
+		// With the ring's magic intact, its write index still says how
+		// many records were claimed (up to the capacity bound): count
+		// them as lost to the corrupt header.
+		var lost uint64
+		if f := w.l.Ring.Fields; u64(hdr, f["magic"]) == RingMagic {
+			lost = min(u64(hdr, f["writeIndex"]), MaxCapacity)
+		}
+		w.problem(ReasonCorrupt, lost, "%s: %v", what, err)
 		return
 	}
 	if r.Recs+r.Capacity*stride < r.Recs || r.Capacity > math.MaxUint64/stride {
@@ -318,14 +460,37 @@ func (w *walker) ring(addr uint64, stride uint64, seqOff uint64, what string, ea
 	} else {
 		runs = []run{{0, newest}, {r.Capacity - (n - newest - 1), r.Capacity - 1}}
 	}
+	left := n // claimed slots not looked at yet
+	blank, pending := 0, uint64(0)
+	defer func() { // a lone never-written page: slots claimed, not written yet
+		w.count(ReasonMidWrite, pending)
+	}()
 	for _, rn := range runs {
 		for s := rn.lo; s <= rn.hi; s += pageRecords(stride) {
 			k := min(pageRecords(stride), rn.hi-s+1)
+			if w.overTime(left) {
+				return
+			}
+			left -= k
 			if !w.readPage(r.Recs+s*stride, k, stride, what) {
 				// Give up on this ring: the rest is likely unreadable too.
-				w.skipped[ReasonUnreadable] = clampInt(uint64(w.skipped[ReasonUnreadable]), rn.hi-s+1-k)
-				break
+				w.count(ReasonUnreadable, left)
+				return
 			}
+			// Claimed slots are written (but for the few being written
+			// when the target stopped): two pages in a row of slots never
+			// written mean the header claims more than the ring holds.
+			if w.neverWritten(k, stride, seqOff) {
+				pending += k
+				if blank++; blank == 2 {
+					w.problem(ReasonCorrupt, left+pending, "%s: claims %d records (capacity %d) but slots near %d were never written (corrupt header?): %d not read", what, n, r.Capacity, s, left+pending)
+					pending = 0
+					return
+				}
+				continue
+			}
+			w.count(ReasonMidWrite, pending)
+			blank, pending = 0, 0
 			for i := uint64(0); i < k; i++ {
 				slot := s + i
 				want := r.WriteIndex - (newest+r.Capacity-slot)%r.Capacity
@@ -404,7 +569,7 @@ func (w *walker) endRing(addr uint64) []model.Termination {
 // index k+1 once written.
 func (w *walker) preserved(a PresArena) []model.Termination {
 	var out []model.Termination
-	w.chunkSlots(a.Chunks, PresChunkLen, a.Reserved, w.l.EndRecord, "preserved", func(k, seq1 uint64, body []byte, seq2 uint64) {
+	w.chunkSlots(a.Chunks, PresChunkLen, a.Reserved, w.l.EndRecord, "preserved", false, func(k, seq1 uint64, body []byte, seq2 uint64) {
 		rec, st := w.d.DecodeEnd(seq1, body, seq2)
 		if st == Valid && rec.Index != k+1 {
 			st = Corrupt

@@ -29,6 +29,12 @@ const (
 	ReasonMidWrite   = "mid-write"
 	ReasonCorrupt    = "corrupt"
 	ReasonUnreadable = "unreadable"
+	// ReasonDuplicate: the record lies in a chunk whose directory entry
+	// repeats or overlaps another chunk's.
+	ReasonDuplicate = "duplicate chunk"
+	// ReasonBudget: the record was not read because the read ran out of
+	// its time or byte budget.
+	ReasonBudget = "not read (budget)"
 )
 
 // String names the status ("mid-write", "corrupt": the skip reasons).
@@ -219,6 +225,7 @@ func (d *Decoder) DecodeEnd(seq1 uint64, rec []byte, seq2 uint64) (EndRecord, St
 	textLen, panicN := u64(rec, f["textLen"]), u64(rec, f["panicNpcs"])
 	switch {
 	case outcome == 0 || outcome >= uint64(len(outcomes)), end <= 0,
+		end < c.Task.Started.UnixNano(), // the writer clamps: an end before the start is corrupt
 		textLen > f["text"].Size, panicN > f["panicPCs"].Size/8,
 		panicN != 0 && outcome != 4:
 		return EndRecord{}, Corrupt
@@ -228,7 +235,7 @@ func (d *Decoder) DecodeEnd(seq1 uint64, rec []byte, seq2 uint64) (EndRecord, St
 		Outcome:   outcomes[outcome],
 		Text:      str(rec, f["text"], textLen),
 		Ended:     unixTime(end),
-		Duration:  max(0, time.Duration(end-c.Task.Started.UnixNano())),
+		Duration:  time.Duration(end - c.Task.Started.UnixNano()),
 		Preserved: c.Preserved,
 	}
 	if outcome == 4 {

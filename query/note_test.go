@@ -1,0 +1,46 @@
+package query
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every query that relies on the tracker leaves one note about the read it
+// used; a complete read leaves none, and the note is taken once.
+func TestTrackerNoteAfterQueries(t *testing.T) {
+	tr, snap := trackerFixture()
+	tr.Skipped = map[string]int{"mid-write": 2}
+	snap.Tracker = tr
+	q := New(&fakeSource{snap: snap, tracker: tr})
+	_, err := q.Ps(bg, PsRequest{})
+	require.NoError(t, err)
+	note := q.TrackerNote()
+	assert.Contains(t, note, "2 mid-write")
+	assert.Empty(t, q.TrackerNote(), "the note is about the reads since the last call")
+
+	tr.Skipped = nil
+	_, err = q.PsTerminated(bg, PsTerminatedRequest{})
+	require.NoError(t, err)
+	assert.Empty(t, q.TrackerNote(), "a complete read leaves no note")
+
+	plain := New(&fakeSource{snap: plainFixture(2)})
+	_, err = plain.Ps(bg, PsRequest{})
+	require.NoError(t, err)
+	assert.Empty(t, plain.TrackerNote(), "no tracker, no note")
+}
+
+// An unreadable tracker leaves the goroutine tree to the runtime's view,
+// and the note says why.
+func TestUnreadableTrackerFallsBackToRuntimeView(t *testing.T) {
+	_, snap := trackerFixture()
+	snap.Tracker = nil
+	bad := errors.New("tracker root: magic 0x1234 is not the tracker's")
+	q := New(&fakeSource{snap: snap, trackerErr: bad, snapTrackerErr: bad})
+	d, err := q.Tree(bg, TreeRequest{})
+	require.NoError(t, err, "pstree fails on a corrupt tracker instead of printing the goroutine tree")
+	assert.Contains(t, text(t, d), "#1 ")
+	assert.Contains(t, q.TrackerNote(), "tracker unreadable (tracker root: magic 0x1234")
+}

@@ -1,0 +1,3 @@
+module example.com/ctxopt
+
+go 1.26

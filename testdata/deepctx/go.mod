@@ -1,0 +1,3 @@
+module example.com/deepctx
+
+go 1.26
