@@ -10,6 +10,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // commandTable lists every prompt command.
@@ -118,7 +119,7 @@ func (t *Terminal) commandTable() []*command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintln(t.out, v)
+					fmt.Fprintln(t.out, render.Safe(v))
 					return nil
 				}
 			}},

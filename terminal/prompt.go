@@ -88,7 +88,7 @@ func (t *Terminal) Run() error {
 			return nil
 		}
 		if err != nil {
-			fmt.Fprintf(t.errOut, "error: %v\n", err)
+			fmt.Fprintln(t.errOut, ErrorLine(err))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package terminal
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -175,4 +176,12 @@ func TestUninterruptedTableIsWhole(t *testing.T) {
 	out, _, err := run(t, manyGoroutines(20_000), "ps")
 	require.NoError(t, err)
 	assert.Equal(t, 20_000+2, strings.Count(out, "\n"), "header, rows, and the count line")
+}
+
+// A failed command is shown on one line whatever its error quotes.
+func TestErrorLineIsTerminalSafe(t *testing.T) {
+	err := errors.New("cancel t:9: task \x1b]0;PWNED\x07\r\nFAKE LINE t:999")
+	line := ErrorLine(err)
+	assert.Equal(t, `error: cancel t:9: task \x1b]0;PWNED\a\r\nFAKE LINE t:999`, line)
+	assert.NotContains(t, line, "\n")
 }

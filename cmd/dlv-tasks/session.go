@@ -53,11 +53,10 @@ func runCommands(t *terminal.Terminal, commands []string) error {
 		if err != nil {
 			// The error names its command once; the line is repeated only
 			// when it says more (its arguments).
-			if strings.HasPrefix(err.Error(), strings.TrimSpace(c)+":") {
-				fmt.Fprintf(os.Stderr, "error: %v\n", err)
-			} else {
-				fmt.Fprintf(os.Stderr, "error: %s: %v\n", c, err)
+			if !strings.HasPrefix(err.Error(), strings.TrimSpace(c)+":") {
+				err = fmt.Errorf("%s: %w", c, err)
 			}
+			fmt.Fprintln(os.Stderr, terminal.ErrorLine(err))
 			failed = true
 		}
 	}
