@@ -61,8 +61,8 @@ func Example_groups() {
 	_ = render.Groups(os.Stdout, chains.GroupGoroutines(exampleGoroutines(), key, ""), "creation")
 	// Output:
 	// 3 groups of 5 goroutines by creation
-	// COUNT  KEY                                  STATES                       IDS
-	// 2      <unknown>                            1 force gc (idle), 1 select  1,2
-	// 2      main.serve /home/u/app/server.go:52  2 chan receive               9,10
-	// 1      main.main /home/u/app/server.go:11   1 IO wait                    7
+	// COUNT  KEY                          STATES                       IDS
+	// 2      <unknown>                    1 force gc (idle), 1 select  1,2
+	// 2      main.serve app/server.go:52  2 chan receive               9,10
+	// 1      main.main app/server.go:11   1 IO wait                    7
 }

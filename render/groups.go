@@ -38,16 +38,16 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 	if slices.ContainsFunc(groups, func(g chains.Group) bool { return g.Stack != nil }) {
 		return stackGroups(w, groups)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "COUNT\tKEY\tSTATES\tIDS")
+	tab := &Table{Columns: []Column{{Header: "COUNT", Kind: ColFixed}, {Header: "KEY", Color: userCodeColor, Keep: 2},
+		{Header: "STATES", Keep: 1}, {Header: "IDS", Kind: ColFixed, Color: idColor}}}
 	for _, g := range groups {
-		key := Safe(g.Key)
+		key := Safe(shortKey(g.Key))
 		if key == "" {
 			key = `""`
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", g.Count, key, statesText(g.States), sampleIDs(g.IDs))
+		tab.Add(strconv.Itoa(g.Count), key, statesText(g.States), sampleIDs(g.IDs))
 	}
-	return tw.Flush()
+	return tab.Write(w, StyleOf(w))
 }
 
 // stackGroups writes groups that share a stack as blocks (see Groups).
@@ -113,4 +113,14 @@ func statesText(states map[string]int) string {
 		parts[i] = strconv.Itoa(states[s]) + " " + Safe(s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// shortKey shows a location key ("main.f /abs/path/pkg/file.go:12") with a
+// short file, as ps shows locations; other keys are left as they are.
+func shortKey(key string) string {
+	i := strings.LastIndexByte(key, ' ')
+	if i < 0 || !strings.HasPrefix(key[i+1:], "/") || !strings.Contains(key[i+1:], ".go:") {
+		return key
+	}
+	return key[:i+1] + ShortFile(key[i+1:])
 }

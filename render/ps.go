@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
@@ -28,13 +26,13 @@ func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
 	for i := range gs {
 		withTask = withTask || gs[i].Task != nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	cols := []string{"ID", "PARENT", "STATE", "WAIT", "LABELS"}
+	cols := []Column{{Header: "ID", Kind: ColFixed, Color: idColor}, {Header: "PARENT", Kind: ColFixed},
+		{Header: "STATE", Kind: ColFixed, Color: stateColor}, {Header: "WAIT", Kind: ColFixed}, {Header: "LABELS"}}
 	if withTask {
-		cols = append(cols, "TASK", "GROUP")
+		cols = append(cols, Column{Header: "TASK", Keep: 1}, Column{Header: "GROUP", Keep: 1})
 	}
-	cols = append(cols, "LOCATION", "CREATED BY")
-	fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	cols = append(cols, Column{Header: "LOCATION", Color: userCodeColor, Keep: 2}, Column{Header: "CREATED BY", Keep: 1})
+	tab := &Table{Columns: cols, Rows: make([][]string, 0, len(gs))}
 	for i := range gs {
 		g := &gs[i]
 		row := []string{
@@ -48,9 +46,9 @@ func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
 			row = append(row, taskText(g.Task), groupText(g.Task))
 		}
 		row = append(row, locationText(g), creatorText(chains.CreationSite(g)))
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		tab.Rows = append(tab.Rows, row)
 	}
-	return tw.Flush()
+	return tab.Write(w, StyleOf(w))
 }
 
 func parentText(id int64) string {

@@ -21,6 +21,59 @@ type Style struct {
 // no colour.
 var Plain = Style{}
 
+// Styler is a writer that knows the style of the place it writes to (a
+// face's terminal output); render's table writers ask it.
+type Styler interface {
+	TextStyle() Style
+}
+
+// StyleOf is w's style: its own when it is a Styler, else Plain.
+func StyleOf(w io.Writer) Style {
+	if s, ok := w.(Styler); ok {
+		return s.TextStyle()
+	}
+	return Plain
+}
+
+// ANSI colours of the cells render colours.
+const (
+	colorID      = "36" // cyan: ids one can type
+	colorRunning = "32" // green
+	colorWaiting = "33" // yellow: runnable, syscall
+	colorBad     = "31" // red: leaked, unreadable
+	colorUser    = "1"  // bold: the user's own code
+)
+
+// stateColor colours a goroutine state as the eye scans for it.
+func stateColor(state string) string {
+	switch {
+	case state == "running":
+		return colorRunning
+	case state == "runnable" || state == "syscall" || strings.HasPrefix(state, "preempted"):
+		return colorWaiting
+	case strings.HasPrefix(state, "leaked"):
+		return colorBad
+	}
+	return ""
+}
+
+func idColor(string) string { return colorID }
+
+// userCodeColor marks a location in the user's own code: a function of
+// package main or of a module (its import path starts with a domain), not
+// the standard library's.
+func userCodeColor(loc string) string {
+	pkg, _, _ := strings.Cut(loc, " ")
+	if strings.HasPrefix(pkg, "main.") {
+		return colorUser
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	if strings.Contains(first, ".") && strings.Contains(pkg, "/") {
+		return colorUser
+	}
+	return ""
+}
+
 // Column kinds of a Table: how a column may be shortened and coloured.
 const (
 	// ColText is shortened in the middle when the table is too wide.
@@ -36,13 +89,16 @@ type Column struct {
 	// Color, when set, gives the ANSI SGR code for a cell ("32" green), or
 	// "" for none. It sees the cell's full text.
 	Color func(cell string) string
+	// Keep orders the cuts of text columns: those with the lowest Keep are
+	// shortened first, as far as they go, before the next ones are.
+	Keep int
 }
 
 // columnGap is the space between two columns.
 const columnGap = 2
 
 // minShortened is the narrowest a shortened column gets.
-const minShortened = 12
+const minShortened = 8
 
 // Table is rows of cells under a header, written aligned; under a Style
 // with a Width it fits the width by shortening the widest text columns in
@@ -139,11 +195,18 @@ func (t *Table) fit(width int) []int {
 		total += n
 	}
 	for total > width {
-		// Narrow the widest shortenable column down to the next widest
-		// (or as far as needed), so that wide columns share the cut.
+		// Among the columns cut first (lowest Keep) that can still be cut,
+		// narrow the widest down to the next widest (or as far as needed),
+		// so that wide columns share the cut.
+		level, any := 0, false
+		for i, n := range widths {
+			if n > floor[i] && (!any || t.Columns[i].Keep < level) {
+				level, any = t.Columns[i].Keep, true
+			}
+		}
 		widest, next := -1, 0
 		for i, n := range widths {
-			if n <= floor[i] {
+			if n <= floor[i] || t.Columns[i].Keep != level {
 				continue
 			}
 			if widest < 0 || n > widths[widest] {

@@ -25,7 +25,7 @@ import (
 // "#5 (exited) start" or "#5 (exited, no record)".
 func Tree(w io.Writer, roots []*chains.Node) error {
 	bw := bufio.NewWriter(w)
-	tw := treeWriter{w: bw, onPath: map[*chains.Node]bool{}}
+	tw := treeWriter{w: bw, onPath: map[*chains.Node]bool{}, width: StyleOf(w).Width}
 	for _, n := range roots {
 		tw.node(n, "", "")
 	}
@@ -35,6 +35,8 @@ func Tree(w io.Writer, roots []*chains.Node) error {
 type treeWriter struct {
 	w      *bufio.Writer
 	onPath map[*chains.Node]bool
+	// width cuts each line to the terminal's width (0: whole lines).
+	width int
 }
 
 // node writes n after prefix, then its children with childPrefix.
@@ -42,12 +44,12 @@ func (t *treeWriter) node(n *chains.Node, prefix, childPrefix string) {
 	if n == nil {
 		return
 	}
-	t.w.WriteString(prefix + nodeText(n))
+	line := prefix + nodeText(n)
 	if t.onPath[n] {
-		t.w.WriteString(" (cycle)\n")
+		t.w.WriteString(TruncateLine(line+" (cycle)", t.width) + "\n")
 		return
 	}
-	t.w.WriteByte('\n')
+	t.w.WriteString(TruncateLine(line, t.width) + "\n")
 	t.onPath[n] = true
 	defer delete(t.onPath, n)
 	for i, c := range n.Children {

@@ -13,7 +13,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/query"
 )
 
-const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group|origin|stack] [-cancelled] [-limit N] [-json]"
+const psUsage = "ps [-with KEY[=VALUE]] [-state S] [-loc REGEX] [-min-wait D] [-user] [-group creation|location|start|label KEY|parent|task|group|origin|stack] [-cancelled] [-limit N] [-wide] [-json]"
 
 // psFlags are ps's flags, bound where they are declared.
 type psFlags struct {
@@ -25,6 +25,7 @@ type psFlags struct {
 	cancelled   bool
 	limit       int
 	json        bool
+	wide        bool
 }
 
 func (t *Terminal) psCommand() *command {
@@ -52,6 +53,7 @@ func (t *Terminal) psCommand() *command {
 			fs.BoolVar(&f.cancelled, "cancelled", false, "only goroutines still running after their context was cancelled (swallowed cancellations)")
 			fs.IntVar(&f.limit, "limit", 0, "show at most `N` goroutines (or groups); 0 shows all")
 			fs.BoolVar(&f.json, "json", false, "print JSON")
+			fs.BoolVar(&f.wide, "wide", false, "show every column whole, however wide the terminal")
 			return func(ctx context.Context, args []string) error { return t.ps(ctx, &f, args) }
 		},
 	}
@@ -96,5 +98,5 @@ func (t *Terminal) ps(ctx context.Context, f *psFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	return t.print(d, f.json)
+	return t.printWide(d, f.json, f.wide)
 }

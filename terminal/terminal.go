@@ -66,7 +66,11 @@ type Terminal struct {
 	// Progress, if set, is told how a long read advances (stderr on a tty).
 	Progress model.Progress
 	// Confirm asks the user a yes/no question; nil means "no".
-	Confirm  func(question string) bool
+	Confirm func(question string) bool
+	// Style, if set, says how wide and whether coloured text output may be
+	// (asked at each command: a terminal may be resized); nil is plain
+	// output, as for a pipe.
+	Style    func() render.Style
 	commands []*command
 	byName   map[string]*command
 	// selected is the goroutine that print, next and step act on (-1: the
@@ -115,6 +119,10 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	}
 	t.q.Progress = t.Progress
 	t.out.ctx = ctx
+	t.out.style = render.Plain
+	if t.Style != nil {
+		t.out.style = t.Style()
+	}
 	_ = t.q.TrackerNote() // a note is about this command's reads only
 	err = c.run(ctx, args[1:])
 	t.out.ctx = nil
@@ -159,7 +167,12 @@ func interruptContext() (context.Context, func()) {
 type interruptibleWriter struct {
 	w   io.Writer
 	ctx context.Context
+	// style is the text style of the command being printed.
+	style render.Style
 }
+
+// TextStyle is the style render's tables and trees fit themselves to.
+func (iw *interruptibleWriter) TextStyle() render.Style { return iw.style }
 
 func (iw *interruptibleWriter) Write(p []byte) (int, error) {
 	if iw.ctx != nil && iw.ctx.Err() != nil {
@@ -171,6 +184,15 @@ func (iw *interruptibleWriter) Write(p []byte) (int, error) {
 // print writes d to the output: its notes to errOut first, then d as text,
 // or as JSON when asJSON.
 func (t *Terminal) print(d query.Doc, asJSON bool) error {
+	return t.printWide(d, asJSON, false)
+}
+
+// printWide is print; wide writes text at full width, whatever the
+// terminal's (the -wide flag).
+func (t *Terminal) printWide(d query.Doc, asJSON, wide bool) error {
+	if wide {
+		t.out.style.Width = 0
+	}
 	for _, n := range d.Notes() {
 		fmt.Fprintf(t.errOut, "note: %s\n", n)
 	}

@@ -20,7 +20,9 @@ func (t *Terminal) pstreeCommand() *command {
 			"(t:N shows one task's subtree). --json prints the goroutine tree unless -tasks.",
 		setup: func(fs *flag.FlagSet) runFunc {
 			var r query.TreeRequest
+			var wide bool
 			fs.BoolVar(&r.JSON, "json", false, "print JSON")
+			fs.BoolVar(&wide, "wide", false, "print whole lines, however wide the terminal")
 			fs.BoolVar(&r.Full, "full", false, "do not collapse identical subtrees")
 			fs.BoolVar(&r.OnlyTasks, "tasks", false, "only the task tree (needs the tracker)")
 			fs.BoolVar(&r.OnlyGoroutines, "goroutines", false, "only the goroutine creation tree")
@@ -35,7 +37,7 @@ func (t *Terminal) pstreeCommand() *command {
 				if err != nil {
 					return err
 				}
-				return t.print(d, r.JSON)
+				return t.printWide(d, r.JSON, wide)
 			}
 		},
 	}
