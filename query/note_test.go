@@ -44,3 +44,22 @@ func TestUnreadableTrackerFallsBackToRuntimeView(t *testing.T) {
 	assert.Contains(t, text(t, d), "#1 ")
 	assert.Contains(t, q.TrackerNote(), "tracker unreadable (tracker root: magic 0x1234")
 }
+
+// -limit cuts rows, not columns: the TASK and GROUP columns of the whole
+// selection stay when the rows shown have no task.
+func TestPsLimitKeepsTaskColumns(t *testing.T) {
+	_, snap := trackerFixture()
+	withTask := -1
+	for i, g := range snap.Goroutines {
+		if g.Task != nil {
+			withTask = i
+			break
+		}
+	}
+	require.Positive(t, withTask, "the fixture's first goroutine must not run a task")
+	d, err := New(&fakeSource{snap: snap}).Ps(bg, PsRequest{Limit: 1})
+	require.NoError(t, err)
+	require.Nil(t, d.(*PsDoc).Goroutines[0].Task)
+	assert.Contains(t, text(t, d), "TASK")
+	assert.Contains(t, text(t, d), "GROUP")
+}

@@ -38,10 +38,15 @@ type PsDoc struct {
 	Goroutines []model.Goroutine
 	// Total counts every goroutine of the snapshot.
 	Total int
+	// TaskColumns is set when some selected goroutine runs a tracker task,
+	// cut by the limit or not: the table keeps its TASK and GROUP columns.
+	TaskColumns bool
 }
 
 // Text writes the ps table.
-func (d *PsDoc) Text(w io.Writer) error { return render.PsTable(w, d.Goroutines, d.Total) }
+func (d *PsDoc) Text(w io.Writer) error {
+	return render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns)
+}
 
 // JSON returns the ps --json array.
 func (d *PsDoc) JSON() any { return render.PsJSON(d.Goroutines) }
@@ -115,7 +120,7 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 		groups := limit(chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts), r.Limit)
 		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
 	}
-	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines)}, nil
+	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines), TaskColumns: render.HasTasks(selected)}, nil
 }
 
 func goroutineIDs(gs []model.Goroutine) []int64 {

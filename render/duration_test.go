@@ -27,3 +27,9 @@ func TestHumanDuration(t *testing.T) {
 		assert.Equal(t, tt.want, HumanDuration(tt.d), "%v", tt.d)
 	}
 }
+
+func TestAgoAtTheSameInstant(t *testing.T) {
+	assert.Equal(t, "<1ms ago", agoText(0))
+	assert.Equal(t, "<1ms ago", agoText(500*time.Microsecond))
+	assert.Equal(t, "2s ago", agoText(2*time.Second))
+}

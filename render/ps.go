@@ -16,15 +16,29 @@ import (
 // short file) and CREATED BY (the function that created it: the go
 // statement's, or for a tracker task the user's caller of the tracker).
 func PsTable(w io.Writer, gs []model.Goroutine, total int) error {
+	return PsTableColumns(w, gs, total, HasTasks(gs))
+}
+
+// HasTasks reports whether some goroutine of gs runs a tracker task: the
+// table then has TASK and GROUP columns.
+func HasTasks(gs []model.Goroutine) bool {
+	for i := range gs {
+		if gs[i].Task != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// PsTableColumns is PsTable with the TASK and GROUP columns shown or not
+// by withTask, so that a listing cut by -limit keeps the columns of the
+// whole selection.
+func PsTableColumns(w io.Writer, gs []model.Goroutine, total int, withTask bool) error {
 	if _, err := fmt.Fprintf(w, "%s (showing %d)\n", plural(total, "goroutine"), len(gs)); err != nil {
 		return err
 	}
 	if len(gs) == 0 {
 		return nil
-	}
-	withTask := false
-	for i := range gs {
-		withTask = withTask || gs[i].Task != nil
 	}
 	cols := []Column{{Header: "ID", Kind: ColFixed, Color: idColor}, {Header: "PARENT", Kind: ColFixed},
 		{Header: "STATE", Kind: ColFixed, Color: stateColor}, {Header: "WAIT", Kind: ColFixed}, {Header: "LABELS"}}

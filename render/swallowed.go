@@ -20,7 +20,11 @@ import (
 // WHERE (where it is stuck).
 func Swallowed(w io.Writer, tr *model.Tracker, ss []chains.Swallowed) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s still running after their context was cancelled (swallowed cancellations)\n", plural(len(ss), "goroutine"))
+	their := "their contexts were"
+	if len(ss) == 1 {
+		their = "its context was"
+	}
+	fmt.Fprintf(&b, "%s still running after %s cancelled (swallowed cancellations)\n", plural(len(ss), "goroutine"), their)
 	if len(ss) > 0 {
 		now := nowOf(tr)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -46,6 +46,9 @@ func agoText(d time.Duration) string {
 	if d < 0 {
 		return HumanDuration(-d) + " after the newest record"
 	}
+	if d < time.Millisecond {
+		return "<1ms ago" // the same instant as the newest record, at its resolution
+	}
 	return HumanDuration(d) + " ago"
 }
 

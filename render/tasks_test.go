@@ -195,7 +195,7 @@ func TestSwallowedTable(t *testing.T) {
 	ss := chains.SwallowedCancellations(tr, snap)
 	var b strings.Builder
 	require.NoError(t, Swallowed(&b, tr, ss))
-	assert.Equal(t, `1 goroutine still running after their context was cancelled (swallowed cancellations)
+	assert.Equal(t, `1 goroutine still running after its context was cancelled (swallowed cancellations)
 GOROUTINE  TASK       CANCELLED               HOW     CAUSE               STATE         WHERE
 12         t:6 inner  12:00:30.000 (30s ago)  parent  maintenance window  chan receive  main.inner cmd/main.go:106
 `, b.String())
@@ -206,7 +206,7 @@ GOROUTINE  TASK       CANCELLED               HOW     CAUSE               STATE 
 
 	b.Reset()
 	require.NoError(t, Swallowed(&b, nil, nil))
-	assert.Equal(t, "0 goroutines still running after their context was cancelled (swallowed cancellations)\n", b.String())
+	assert.Equal(t, "0 goroutines still running after their contexts were cancelled (swallowed cancellations)\n", b.String())
 }
 
 func TestTaskTree(t *testing.T) {

@@ -197,7 +197,13 @@ func printState(w io.Writer, st model.StopState) {
 	if st.Breakpoint != "" {
 		bp = fmt.Sprintf(" (breakpoint %s)", st.Breakpoint)
 	}
-	fmt.Fprintf(w, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
+	if st.GoroutineID == 0 {
+		// Halted with no goroutine selected: a thread outside any goroutine
+		// (in the scheduler, or in a system call of its own).
+		fmt.Fprintf(w, "> stopped in a thread outside any goroutine, at %s%s\n", formatLoc(st.Location), bp)
+	} else {
+		fmt.Fprintf(w, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
+	}
 	if st.StepInterrupted {
 		fmt.Fprintln(w, "  (another goroutine hit a breakpoint before the step completed; the step was cancelled)")
 	}

@@ -125,6 +125,9 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	}
 	_ = t.q.TrackerNote() // a note is about this command's reads only
 	err = c.run(ctx, args[1:])
+	if t.Progress != nil {
+		t.Progress("", 0, 0) // end a progress line a command left, before any error is shown
+	}
 	t.out.ctx = nil
 	if errors.Is(err, query.ErrInterrupted) {
 		// Interrupted: what is still buffered is not printed.

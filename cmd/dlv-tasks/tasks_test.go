@@ -235,5 +235,5 @@ func TestTrackerCommandsWithoutTracker(t *testing.T) {
 	require.Contains(t, r.stderr, "error: cancel -y t:1: cancel: not possible on a core dump")
 	require.Contains(t, r.stdout, "Goroutine 1: ")
 	require.Contains(t, r.stdout, "in its frames (without the tracker")
-	require.Contains(t, r.stdout, "still running after their context was cancelled")
+	require.Contains(t, r.stdout, "goroutines still running after their contexts were cancelled")
 }
