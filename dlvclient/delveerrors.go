@@ -45,6 +45,10 @@ var (
 	// errDelveNoSymbol: an expression names a symbol the binary does not
 	// have (pkg/proc/eval.go, pkg/proc/evalop).
 	errDelveNoSymbol = &delveError{"no such symbol", []string{"could not find symbol"}}
+	// errDelveCannotIndex: an expression indexes or slices what has no
+	// elements yet, as runtime.allgs before the runtime has started
+	// (pkg/proc/eval.go).
+	errDelveCannotIndex = &delveError{"cannot index", []string{"can not index"}}
 	// errDelveOptimizedCall: Delve cannot call an optimized function
 	// (pkg/proc/fncall.go).
 	errDelveOptimizedCall = &delveError{"optimized function call", []string{"can not call optimized function"}}
@@ -62,7 +66,7 @@ var (
 var delveErrorKinds = []*delveError{
 	errDelveUnknownGoroutine, errDelveGoroutineNotFound, errDelveProcessExited, errDelveNoDebugInfo,
 	errDelvePtraceRefused, errDelveConnClosed, errDelveAncestorsDisabled, errDelveNoSymbol,
-	errDelveOptimizedCall, errDelveCallNotHere,
+	errDelveOptimizedCall, errDelveCallNotHere, errDelveCannotIndex,
 }
 
 // isDelveError reports whether err is a Delve failure of this kind.

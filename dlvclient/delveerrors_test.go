@@ -34,6 +34,8 @@ func TestDelveErrorKinds(t *testing.T) {
 		{rpc.ErrShutdown.Error(), []*delveError{errDelveConnClosed}},
 		{"read tcp 127.0.0.1:40000->127.0.0.1:2345: use of closed network connection", []*delveError{errDelveConnClosed}},
 		{"unexpected EOF", []*delveError{errDelveConnClosed}},
+		// pkg/proc/eval.go: runtime.allgs at the entry point, before the runtime started
+		{`can not index "runtime.allgs"`, []*delveError{errDelveCannotIndex}},
 		// pkg/proc/variables.go errTracebackAncestorsDisabled
 		{"tracebackancestors is disabled", []*delveError{errDelveAncestorsDisabled}},
 		// pkg/proc/eval.go, pkg/proc/evalop/evalcompile.go
@@ -64,7 +66,7 @@ func TestDelveErrorKinds(t *testing.T) {
 		}
 	}
 	// Every kind is covered by a message above.
-	assert.Len(t, delveErrorKinds, 10)
+	assert.Len(t, delveErrorKinds, 11)
 	assert.False(t, isDelveError(nil, errDelveUnknownGoroutine))
 	assert.True(t, isDelveError(fmt.Errorf("wrapped: %w", errDelveNoSymbol), errDelveNoSymbol), "the kind itself, wrapped, is the kind")
 }

@@ -3,6 +3,7 @@ package dlvclient
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -81,6 +82,9 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 	scope := api.EvalScope{GoroutineID: -1}
 	g, err := s.client.EvalVariable(scope, "*runtime.allgs[0]", shallowCfg)
 	if err != nil {
+		if isDelveError(err, errDelveCannotIndex) {
+			return nil, ErrRuntimeNotStarted
+		}
 		if isDelveError(err, errDelveNoDebugInfo) {
 			return nil, fmt.Errorf("read runtime.allgs: the target binary has no DWARF debug info (built with -ldflags=-w, or stripped): %w", err)
 		}
@@ -166,8 +170,17 @@ func (rt *runtimeLayout) waitReasonText(r uint64) string {
 
 // allgs returns the addresses of every runtime.g (runtime.allgs), dead ones
 // included, reading the pointer array in bulk.
+// ErrRuntimeNotStarted is returned when the target is stopped before the Go
+// runtime has started (at the entry point, where exec stops).
+var ErrRuntimeNotStarted = errors.New("the Go runtime has not started yet (the target is stopped at its entry point): run it into main first, e.g. break main.main, then continue")
+
 func (s *Session) allgs(ctx context.Context) ([]uint64, error) {
 	v, err := s.client.EvalVariable(api.EvalScope{GoroutineID: -1}, "runtime.allgs", shallowCfg)
+	if isDelveError(err, errDelveCannotIndex) || err == nil && v.Len == 0 {
+		// Stopped before the runtime made its first goroutine (exec stops at
+		// the entry point): there is nothing to list yet.
+		return nil, ErrRuntimeNotStarted
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read runtime.allgs: %w", err)
 	}

@@ -94,3 +94,15 @@ func TestOneShotStdoutIsClean(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(data), "READY ", "--redirect did not receive the target's output")
 }
+
+// TestCommandsAtTheEntryPoint: exec stops before the runtime has started;
+// reading commands say so and what to do, and work once it has.
+func TestCommandsAtTheEntryPoint(t *testing.T) {
+	exe := testutil.BuildTarget(t, "exits")
+	res := run(t, "", nil, "exec", "-c", "ps", "-c", "pstree", "-c", "break main.main", "-c", "continue", "-c", "ps -limit 1", exe)
+	require.Equal(t, 1, res.code, res.stderr)
+	require.Contains(t, res.stderr, "error: ps: the Go runtime has not started yet (the target is stopped at its entry point): run it into main first, e.g. break main.main, then continue")
+	require.Contains(t, res.stderr, "error: pstree: the Go runtime has not started yet")
+	require.NotContains(t, res.stderr, "can not index")
+	require.Contains(t, res.stdout, "(showing 1)", "ps works once the runtime runs")
+}
