@@ -4,7 +4,6 @@
 package dlvclient
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -36,7 +35,7 @@ var ErrExited = model.ErrExited
 
 // ErrCallInterrupted is returned by Call when the injected call stopped at a
 // breakpoint before returning; it completes when the target continues.
-var ErrCallInterrupted = errors.New("the call stopped at breakpoint")
+var ErrCallInterrupted = model.ErrCallInterrupted
 
 // ErrNotLive is returned by commands that need a live target on a core dump.
 var ErrNotLive = model.ErrNotLive

@@ -61,5 +61,10 @@ var ErrUnknownGoroutine = errors.New("unknown goroutine")
 // target has exited.
 var ErrExited = errors.New("the target has exited")
 
+// ErrCallInterrupted is returned when a function call injected into the
+// target stopped at a breakpoint before returning; it completes when the
+// target continues.
+var ErrCallInterrupted = errors.New("the call stopped at breakpoint")
+
 // ErrNotLive is returned by commands that need a live target on a core dump.
 var ErrNotLive = errors.New("not possible on a core dump: nothing can run")

@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -112,6 +113,12 @@ func (t *Terminal) cancelCommand() *command {
 					}
 				}
 				done, err := t.session.CancelTask(task.ID)
+				if errors.Is(err, model.ErrCallInterrupted) {
+					// A break-cancel breakpoint caught the cancellation mid-call:
+					// the user is where they asked to be, in the canceller.
+					fmt.Fprintf(t.errOut, "The cancellation of %s stopped at a breakpoint inside the call: where, next and step work from here; continue finishes the call\n", name)
+					return nil
+				}
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}

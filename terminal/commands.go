@@ -200,7 +200,7 @@ func printState(w io.Writer, st model.StopState) {
 	if st.GoroutineID == 0 {
 		// Halted with no goroutine selected: a thread outside any goroutine
 		// (in the scheduler, or in a system call of its own).
-		fmt.Fprintf(w, "> stopped in a thread outside any goroutine, at %s%s\n", formatLoc(st.Location), bp)
+		fmt.Fprintf(w, "> stopped at %s%s (in a thread outside any goroutine)\n", formatLoc(st.Location), bp)
 	} else {
 		fmt.Fprintf(w, "> goroutine %d stopped at %s%s\n", st.GoroutineID, formatLoc(st.Location), bp)
 	}

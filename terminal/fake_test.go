@@ -19,6 +19,8 @@ type fakeSession struct {
 	switched  []int64
 	bps       []model.Breakpoint
 	cancelled []uint64
+	// cancelErr, if set, is what CancelTask fails with.
+	cancelErr error
 }
 
 func (f *fakeSession) Snapshot(ctx context.Context, _ model.Progress) (*model.Snapshot, error) {
@@ -106,6 +108,9 @@ func (f *fakeSession) CancelTask(id uint64) (bool, error) {
 		return false, model.ErrNotLive
 	}
 	f.cancelled = append(f.cancelled, id)
+	if f.cancelErr != nil {
+		return false, f.cancelErr
+	}
 	return len(f.cancelled) == 1, nil
 }
 
