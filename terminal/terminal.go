@@ -7,6 +7,7 @@ package terminal
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,11 @@ type Terminal struct {
 	// Style, if set, says how wide and whether coloured text output may be
 	// (asked at each command: a terminal may be resized); nil is plain
 	// output, as for a pipe.
-	Style    func() render.Style
+	Style func() render.Style
+	// Page, if set, shows a command's whole output instead of writing it
+	// (through the user's pager, when they asked for one); it is given the
+	// output only once the command is done.
+	Page     func(output []byte) error
 	commands []*command
 	byName   map[string]*command
 	// selected is the goroutine that print, next and step act on (-1: the
@@ -124,6 +129,11 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 		t.out.style = t.Style()
 	}
 	_ = t.q.TrackerNote() // a note is about this command's reads only
+	var paged *bytes.Buffer
+	if t.Page != nil {
+		paged = &bytes.Buffer{}
+		t.buf.Reset(paged)
+	}
 	err = c.run(ctx, args[1:])
 	if t.Progress != nil {
 		t.Progress("", 0, 0) // end a progress line a command left, before any error is shown
@@ -135,6 +145,14 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	}
 	if ferr := t.buf.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write output: %w", ferr)
+	}
+	if paged != nil {
+		t.buf.Reset(t.dst)
+		if paged.Len() > 0 && !errors.Is(err, query.ErrInterrupted) {
+			if perr := t.Page(paged.Bytes()); perr != nil && err == nil {
+				err = fmt.Errorf("pager: %w", perr)
+			}
+		}
 	}
 	if note := t.q.TrackerNote(); note != "" && err == nil {
 		// The command used the tracker: say how complete its read was.

@@ -35,6 +35,8 @@ type options struct {
 	// redirect is where a launched target's stdout and stderr go ("":
 	// dlv-tasks' stderr, so that its stdout carries command output only).
 	redirect string
+	// pager sends output longer than the terminal through $PAGER.
+	pager bool
 }
 
 // targetOutput opens where a launched target writes; the returned close
@@ -60,6 +62,8 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().BoolVar(&opts.pager, "pager", false,
+		"show output longer than the terminal through $PAGER (default less -FRX); never without this flag")
 	root.PersistentFlags().StringArrayVarP(&opts.commands, "command", "c", nil,
 		"run this prompt command and exit, instead of opening the prompt (repeatable)")
 

@@ -29,6 +29,9 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 	t := terminal.New(s, os.Stdout, os.Stderr)
 	t.Style = terminalStyle(os.Stdout)
+	if opts.pager {
+		t.Page = terminalPager(os.Stdout)
+	}
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
 	}

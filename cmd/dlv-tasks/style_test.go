@@ -28,7 +28,7 @@ func onTerminal(t *testing.T, cols int, env string, args ...string) []string {
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
-	line := fmt.Sprintf("stty cols %d rows 50; %s %s %s 2>/dev/null", cols, env, dlvTasks(t), strings.Join(quoted, " "))
+	line := fmt.Sprintf("stty cols %d rows 20; %s %s %s 2>/dev/null", cols, env, dlvTasks(t), strings.Join(quoted, " "))
 	out, err := exec.Command(script, "-qec", line, "/dev/null").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	return strings.Split(strings.ReplaceAll(string(out), "\r\n", "\n"), "\n")
@@ -77,4 +77,17 @@ func TestTablesFitTheTerminal(t *testing.T) {
 	require.Greater(t, longest, 80, "-wide still fits the terminal")
 	require.Contains(t, strings.Join(wide, "\n"), strings.Split(strings.TrimSpace(run(t, "", nil, "core", exe, core, "-c", "ps").stdout), "\n")[2],
 		"-wide does not print the rows whole")
+}
+
+// TestPagerOnlyWhenAsked: long output goes through $PAGER with --pager, and
+// never without it; output that fits the terminal is not paged.
+func TestPagerOnlyWhenAsked(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, _ := testutil.CrashCore(t, exe, []string{"-n", "6"}, nil)
+	pager := "PAGER='sed s/^/PAGED:/' NO_COLOR=1"
+	paged := strings.Join(onTerminal(t, 120, pager, "--pager", "core", exe, core, "-c", "ps", "-c", "ps -limit 1"), "\n")
+	require.Contains(t, paged, "PAGED:ID ", "a long ps was not paged")
+	require.Regexp(t, `(?m)^\d+ goroutines \(showing 1\)$`, paged, "a short ps was paged")
+	unpaged := strings.Join(onTerminal(t, 120, pager, "core", exe, core, "-c", "ps"), "\n")
+	require.NotContains(t, unpaged, "PAGED:", "paged without --pager")
 }
