@@ -49,8 +49,9 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	// The raw read and Delve's listing are independent: run them side by
 	// side so that JSON decoding on one overlaps server work on the other.
 	type rawResult struct {
-		gs  []rawG
-		err error
+		gs     []rawG
+		labels map[uint64]labelSet // by set address
+		err    error
 	}
 	rawc := make(chan rawResult, 1)
 	// The tracker read (if the target uses it) overlaps the listing too.
@@ -65,7 +66,11 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	}()
 	go func() {
 		gs, err := s.readGs(ctx, rt, addrs, nil)
-		rawc <- rawResult{gs, err}
+		var labels map[uint64]labelSet
+		if err == nil {
+			labels, err = s.readLabels(ctx, rt.labelSet, gs)
+		}
+		rawc <- rawResult{gs, labels, err}
 	}()
 	listed, listErr := s.listGoroutines(ctx, len(addrs), progress)
 	raw := <-rawc
@@ -89,13 +94,23 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	// Fill in the listed goroutines in place, dropping the dead ones, so the
 	// goroutines are held in memory once.
 	kept := listed.goroutines[:0]
+	userLocs := map[[2]uint64]model.Location{} // by (user pc, current pc)
+	inl := s.inlines()
 	for i := range listed.goroutines {
 		g := listed.goroutines[i]
+		key := [2]uint64{g.Location.PC, g.CurrentLocation.PC}
+		if loc, ok := userLocs[key]; ok {
+			g.Location = loc
+		} else {
+			g.Location = userLocation(inl, g.Location, g.CurrentLocation)
+			userLocs[key] = g.Location
+		}
 		if r, ok := byID[g.ID]; ok {
 			if r.status == gDeadExtra || r.status == gDead {
 				continue
 			}
 			g.ParentID = r.parentGoid
+			s.setLabels(&g, rt, r, raw.labels)
 			g.Status = statusName(r.status)
 			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
 			if r.status == gWaiting || r.status == gLeaked {
@@ -120,6 +135,39 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	s.snap = snap
 	s.mu.Unlock()
 	return snap, nil
+}
+
+// setLabels replaces Delve's labels of g (values cut at 64 bytes) with its
+// label set as read from memory; where that failed, Delve's stay and
+// LabelsIncomplete says why.
+func (s *Session) setLabels(g *model.Goroutine, rt *runtimeLayout, r *rawG, sets map[uint64]labelSet) {
+	switch {
+	case !rt.labelSet.known:
+		if delveMayHaveCut(g.Labels) {
+			g.LabelsIncomplete = "the label set's layout is unknown: Delve's labels, values cut at 64 bytes"
+		}
+	case r.labels == 0:
+		g.Labels = map[string]string{}
+	default:
+		set, ok := sets[r.labels]
+		switch {
+		case !ok:
+		case set.err != nil:
+			g.LabelsIncomplete = "label set unreadable (" + set.err.Error() + "): Delve's labels, values cut at 64 bytes"
+		default:
+			g.Labels, g.LabelsIncomplete = set.labels, set.cut
+		}
+	}
+}
+
+// delveMayHaveCut reports labels that Delve's 64-byte limit may have cut.
+func delveMayHaveCut(labels map[string]string) bool {
+	for k, v := range labels {
+		if len(k) >= 64 || len(v) >= 64 {
+			return true
+		}
+	}
+	return false
 }
 
 // listing is Delve's goroutine listing, converted, with the raw status and
@@ -283,6 +331,9 @@ func (s *Session) symbolize(pc uint64, isReturn bool) model.Location {
 		locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fmt.Sprintf("*%#x", lookup), false, nil)
 		if err == nil && len(locs) > 0 {
 			loc = convertLocation(locs[0])
+			if file, line, ok := s.inlines().lineAt(lookup); ok {
+				loc.File, loc.Line = file, line // the runtime's line table
+			}
 		}
 		s.syms.put(lookup, loc)
 	}

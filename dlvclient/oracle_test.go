@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,14 +29,29 @@ func TestMain(m *testing.M) {
 var zooArgs = []string{"-n", "6"}
 
 // compareWithTraceback checks a snapshot against the runtime's own crash
-// traceback of the same process: the same goroutine ids, and for each one the
-// same parent id, creator function and state or wait reason.
+// traceback of the same process, field by field: the same goroutine ids, and
+// for each one the same parent id, creator function and line, start
+// function, state or wait reason, wait minutes, labels (exact) and location
+// (function and line of one frame, inlined frames included).
 func compareWithTraceback(t *testing.T, snap *model.Snapshot, text []byte) {
+	t.Helper()
+	tb := parseTraceback(t, text)
+	checkedParents := compareSnapshot(t, snap, tb)
+	require.Greater(t, checkedParents, 10, "the zoo has many goroutines with parents")
+}
+
+func parseTraceback(t *testing.T, text []byte) map[int64]testutil.TracebackGoroutine {
 	t.Helper()
 	tb, err := testutil.ParseTraceback(text)
 	require.NoError(t, err)
 	require.NotEmpty(t, tb)
+	return tb
+}
 
+// compareSnapshot is compareWithTraceback for any target; it returns how
+// many goroutines had a parent.
+func compareSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) int {
+	t.Helper()
 	var tbIDs, ourIDs []int64
 	for id := range tb {
 		tbIDs = append(tbIDs, id)
@@ -58,35 +74,136 @@ func compareWithTraceback(t *testing.T, snap *model.Snapshot, text []byte) {
 			require.Equalf(t, want.CreatedAt.Line, g.GoStatement.Line, "goroutine %d go statement line", g.ID)
 		}
 		require.Equalf(t, want.State, ourState(g), "goroutine %d state (traceback header %q)", g.ID, want.Header)
+		compareWait(t, g, want)
+		compareLabels(t, g, want)
+		if snap.Target.Executable != "" {
+			// Without the executable (connect to a server elsewhere) the
+			// location is Delve's own, uncorrected: see userLocation.
+			compareLocation(t, g, want)
+		}
 	}
-	require.Greater(t, checkedParents, 10, "the zoo has many goroutines with parents")
 	compareStarts(t, snap, tb)
+	return checkedParents
+}
+
+// compareWait checks the wait time against the runtime's "N minutes". On a
+// live target the time is exact and its whole minutes are the runtime's
+// (the traceback is printed a little later: it may say one minute more). On
+// a core it is a lower bound, never more than the runtime's.
+func compareWait(t *testing.T, g model.Goroutine, want testutil.TracebackGoroutine) {
+	t.Helper()
+	got := int(g.Waited / time.Minute)
+	if want.Minutes == 0 {
+		require.Zerof(t, got, "goroutine %d waited %v; the runtime prints no minutes (%q)", g.ID, g.Waited, want.Header)
+		return
+	}
+	require.LessOrEqualf(t, got, want.Minutes, "goroutine %d waited %v, the runtime says %d minutes", g.ID, g.Waited, want.Minutes)
+	require.GreaterOrEqualf(t, got, want.Minutes-1, "goroutine %d waited %v (lower bound %v), the runtime says %d minutes", g.ID, g.Waited, g.WaitedAtLeast, want.Minutes)
+}
+
+// compareLabels checks labels exactly (the target runs with
+// GODEBUG=tracebacklabels=1, which prints whole values).
+func compareLabels(t *testing.T, g model.Goroutine, want testutil.TracebackGoroutine) {
+	t.Helper()
+	wantLabels := want.Labels
+	if wantLabels == nil {
+		wantLabels = map[string]string{}
+	}
+	require.Equalf(t, wantLabels, g.Labels, "goroutine %d labels", g.ID)
+}
+
+// compareLocation checks the goroutine's location against the traceback's
+// first frame that Delve's rule calls the user's (not in the runtime's
+// private functions, internal/ or iter.): the same frame's function and line,
+// an inlined frame being a frame.
+func compareLocation(t *testing.T, g model.Goroutine, want testutil.TracebackGoroutine) {
+	t.Helper()
+	if want.StackUnavailable || len(want.Frames) == 0 {
+		return
+	}
+	for i, f := range want.Frames {
+		if !isUserFrame(f.Function) {
+			continue
+		}
+		require.Equalf(t, normalizeFunction(f.Function), normalizeFunction(g.Location.Function), "goroutine %d location function (%s:%d)", g.ID, f.File, f.Line)
+		if i > 0 || g.Status != model.StatusRunning {
+			require.Equalf(t, f.Line, g.Location.Line, "goroutine %d location line of %s", g.ID, f.Function)
+		}
+		return
+	}
+}
+
+// isUserFrame is Delve's rule for a goroutine's user location
+// (pkg/proc/variables.go, UserCurrent), on the traceback's names.
+func isUserFrame(fn string) bool {
+	if fn == "panic" {
+		fn = "runtime.gopanic"
+	}
+	if !strings.Contains(fn, ".") || strings.HasPrefix(fn, "internal/") || strings.HasPrefix(fn, "runtime/internal") || strings.HasPrefix(fn, "iter.") {
+		return false
+	}
+	if name, ok := strings.CutPrefix(fn, "runtime."); ok {
+		return name != "" && name[0] >= 'A' && name[0] <= 'Z'
+	}
+	return true
+}
+
+// normalizeFunction writes a function name as the traceback does: type
+// arguments of a generic instantiation as "[...]", runtime.gopanic as panic.
+func normalizeFunction(fn string) string {
+	if fn == "runtime.gopanic" {
+		return "panic"
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range fn {
+		switch {
+		case r == '[':
+			if depth == 0 {
+				b.WriteString("[...]")
+			}
+			depth++
+		case r == ']':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isWrapperFrame reports a frame of compiler-generated code that is not the
+// user's start function: a go statement's wrapper, a method value's M-fm, an
+// <autogenerated> method.
+func isWrapperFrame(f testutil.TracebackFrame) bool {
+	if f.File == "<autogenerated>" || strings.HasSuffix(f.Function, "-fm") {
+		return true
+	}
+	i := strings.LastIndex(f.Function, ".gowrap")
+	return i >= 0 && strings.Trim(f.Function[i+len(".gowrap"):], "0123456789") == "" && len(f.Function) > i+len(".gowrap")
 }
 
 // compareStarts checks each goroutine's start function against its stack in
-// the traceback: the function just above the go-statement wrapper
-// (caller.gowrapN) when there is one, else the outermost frame before
-// runtime.goexit.
+// the traceback: the outermost frame below runtime.goexit that is not
+// compiler-generated (go-statement wrappers, method values, autogenerated
+// methods), or the innermost of those when nothing else is on the stack (a
+// goroutine that has not run yet).
 func compareStarts(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) {
 	t.Helper()
-	wrapped := 0
 	for _, g := range snap.Goroutines {
 		frames := tb[g.ID].Frames
 		if tb[g.ID].Elided || len(frames) < 2 || frames[len(frames)-1].Function != "runtime.goexit" {
 			continue
 		}
-		want := frames[len(frames)-2].Function
-		for i := len(frames) - 2; i > 0; i-- {
-			if strings.Contains(frames[i].Function, ".gowrap") {
-				want = frames[i-1].Function
-				wrapped++
+		want := ""
+		for i := len(frames) - 2; i >= 0; i-- {
+			want = frames[i].Function
+			if !isWrapperFrame(frames[i]) {
 				break
 			}
 		}
-		want = strings.TrimSuffix(want, "[...]")
-		require.Equalf(t, want, g.Start.Function, "goroutine %d start function (traceback header %q)", g.ID, tb[g.ID].Header)
+		require.Equalf(t, normalizeFunction(want), normalizeFunction(g.Start.Function), "goroutine %d start function (traceback header %q)", g.ID, tb[g.ID].Header)
 	}
-	require.Greater(t, wrapped, 5, "the zoo starts goroutines through go-statement wrappers")
 }
 
 // ourState is what the runtime prints between brackets for g.
@@ -98,6 +215,41 @@ func ourState(g model.Goroutine) string {
 		return "leaked"
 	}
 	return g.Status
+}
+
+// compareStacks checks `where` stacks frame by frame against the traceback:
+// the same functions (inlined frames included) and lines, down to
+// runtime.goexit. Frame 0 of a goroutine that is not running is its resume
+// pc (runtime.g.sched.pc, a return address): Delve reports the line of that
+// pc, the runtime the line of pc-1, the call it will return from. The one
+// convention: frame 0 is compared at pc-1, like every other frame, through
+// Symbolize(returnAddresses=true).
+func compareStacks(t *testing.T, s *dlvclient.Session, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) {
+	t.Helper()
+	compared := 0
+	for _, g := range snap.Goroutines {
+		want := tb[g.ID]
+		if want.StackUnavailable || want.Elided || g.Status == model.StatusRunning || len(want.Frames) == 0 {
+			continue
+		}
+		got, err := s.Stack(g.ID, 256)
+		require.NoError(t, err)
+		if len(got) > 0 && got[0].PC != 0 {
+			if resumed := s.Symbolize([]uint64{got[0].PC}, true); len(resumed) > 0 && resumed[0].Function == got[0].Function {
+				got[0].Line = resumed[0].Line
+			}
+		}
+		var gotFns, wantFns []string
+		for _, f := range got {
+			gotFns = append(gotFns, normalizeFunction(f.Function)+":"+strconv.Itoa(f.Line))
+		}
+		for _, f := range want.Frames {
+			wantFns = append(wantFns, normalizeFunction(f.Function)+":"+strconv.Itoa(f.Line))
+		}
+		require.Equalf(t, wantFns, gotFns, "goroutine %d stack (traceback header %q)", g.ID, want.Header)
+		compared++
+	}
+	require.Greater(t, compared, 0)
 }
 
 func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
@@ -201,4 +353,55 @@ func TestAncestorsMatchRuntimeTraceback(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, enabled)
 	require.Empty(t, got)
+}
+
+// TestDispatchMatchesRuntimeTraceback runs testdata/dispatch (dynamic go
+// statements, interface methods, method values, generics, closures in loops,
+// WaitGroup.Go, timers, init-time goroutines, Goexit, recovered panics, deep
+// recursion, long, many and nested labels, a spawn helper) and compares every
+// field and every stack with the runtime's own traceback: on a kernel core,
+// and live (the same process, read attached, then made to crash).
+func TestDispatchMatchesRuntimeTraceback(t *testing.T) {
+	exe := testutil.BuildTarget(t, "dispatch")
+	t.Run("core", func(t *testing.T) {
+		core, text := testutil.CrashCore(t, exe, nil, nil)
+		s, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer s.Close()
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		tb := parseTraceback(t, text)
+		compareSnapshot(t, snap, tb)
+		compareStacks(t, s, snap, tb)
+	})
+	t.Run("live", func(t *testing.T) {
+		tg := testutil.StartTracedTarget(t, exe, nil, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
+		s, err := dlvclient.Attach(tg.Pid)
+		require.NoError(t, err)
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		stacks := map[int64][]model.Frame{}
+		for _, g := range snap.Goroutines {
+			stacks[g.ID], err = s.Stack(g.ID, 256)
+			require.NoError(t, err)
+		}
+		_ = stacks
+		require.NoError(t, s.Close())
+		text := crashLive(t, tg)
+		tb := parseTraceback(t, text)
+		compareSnapshot(t, snap, tb)
+	})
+}
+
+// crashLive makes a running target print its traceback (SIGQUIT with
+// GOTRACEBACK=crash) and returns it.
+func crashLive(t *testing.T, tg *testutil.Target) []byte {
+	t.Helper()
+	require.NoError(t, syscall.Kill(tg.Pid, syscall.SIGQUIT))
+	select {
+	case <-tg.Exited():
+	case <-time.After(time.Minute):
+		t.Fatal("target did not die of SIGQUIT")
+	}
+	return tg.Stderr()
 }

@@ -49,7 +49,9 @@ type gField struct {
 // runtimeLayout is what dlv-tasks learns once per session about the target's
 // runtime: where the fields of runtime.g are and how wait reasons read.
 type runtimeLayout struct {
-	goid, parentGoid, gopc, startpc, status, waitReason, waitSince gField
+	goid, parentGoid, gopc, startpc, status, waitReason, waitSince, labels gField
+	// labelSet is where the label set g.labels points at keeps its labels.
+	labelSet labelLayout
 	// span is the byte range [lo, hi) of a g that holds every field above.
 	lo, hi      uint64
 	waitReasons []string
@@ -65,6 +67,7 @@ type rawG struct {
 	status     uint64
 	waitReason uint64
 	waitSince  int64
+	labels     uint64 // address of the goroutine's label set, 0 for none
 }
 
 var shallowCfg = api.LoadConfig{FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: -1}
@@ -93,9 +96,9 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 		goid: gField{name: "goid"}, parentGoid: gField{name: "parentGoid"},
 		gopc: gField{name: "gopc"}, startpc: gField{name: "startpc"},
 		status: gField{name: "atomicstatus"}, waitReason: gField{name: "waitreason"},
-		waitSince: gField{name: "waitsince"},
+		waitSince: gField{name: "waitsince"}, labels: gField{name: "labels"},
 	}
-	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince}
+	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince, &rt.labels}
 	for _, c := range g.Children {
 		for _, f := range fields {
 			if c.Name == f.name {
@@ -118,6 +121,9 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 		rt.hi = max(rt.hi, f.offset+f.size)
 	}
 	rt.waitReasons = s.readWaitReasons()
+	if rt.labels.found {
+		rt.labelSet = s.learnLabelLayout(g.Addr)
+	}
 	s.mu.Lock()
 	s.rt = rt
 	s.mu.Unlock()
@@ -272,6 +278,7 @@ func (rt *runtimeLayout) decode(addr uint64, mem []byte) rawG {
 		status:     get(rt.status) & gStatusMask,
 		waitReason: get(rt.waitReason),
 		waitSince:  int64(get(rt.waitSince)),
+		labels:     get(rt.labels),
 	}
 }
 

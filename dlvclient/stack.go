@@ -27,7 +27,9 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 		}
 		return nil, s.checkExited(fmt.Errorf("stack of goroutine %d: %w", id, err))
 	}
-	return convertFrames(frames), nil
+	out := convertFrames(frames)
+	correctLines(s.inlines(), out)
+	return out, nil
 }
 
 func convertFrames(frames []api.Stackframe) []model.Frame {

@@ -52,8 +52,16 @@ type Goroutine struct {
 	// knows it (runtime.g.waitsince is only stamped by the garbage
 	// collector); 0 when unknown. It is a lower bound.
 	Waited time.Duration `json:"waited_ns"`
+	// WaitedAtLeast reports that Waited is a lower bound: "now" is the
+	// latest clock reading the target's memory holds (a core), not the
+	// clock itself (see Snapshot.Clock).
+	WaitedAtLeast bool `json:"waited_lower_bound,omitempty"`
 	// Labels are the goroutine's pprof labels.
 	Labels map[string]string `json:"labels"`
+	// LabelsIncomplete says what of the label set could not be read (too
+	// many labels, a value over the reader's bound, unreadable memory); ""
+	// when Labels is the whole set.
+	LabelsIncomplete string `json:"labels_incomplete,omitempty"`
 	// CurrentLocation is where the goroutine is now, runtime frames included.
 	CurrentLocation Location `json:"current_location"`
 	// Location is the topmost frame outside the runtime: where the user's
@@ -241,6 +249,22 @@ type Snapshot struct {
 	// Tracker is what the tracker package recorded; nil when the target
 	// does not use it.
 	Tracker *Tracker `json:"tracker"`
+	// Clock is the "now" wait times are measured to.
+	Clock Clock `json:"clock"`
+}
+
+// Clock is the target's monotonic clock (the runtime's nanotime) at the
+// moment of a snapshot, as far as it is known.
+type Clock struct {
+	// Now is the runtime's nanotime; 0 when unknown.
+	Now int64 `json:"now_ns"`
+	// Source names where Now comes from: "CLOCK_MONOTONIC" (a live target
+	// on this host), or the runtime variable that held the latest reading
+	// (a core: "runtime.sched.lastpoll", "runtime.allp[i].limiterEvent", …).
+	Source string `json:"source"`
+	// LowerBound reports that the clock ran on after Now: wait times are
+	// at least what they say.
+	LowerBound bool `json:"lower_bound"`
 }
 
 // Sort orders Goroutines and Exited by ID, as the lookups below require.
