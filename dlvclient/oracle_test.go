@@ -217,19 +217,17 @@ func ourState(g model.Goroutine) string {
 	return g.Status
 }
 
-// compareStacks checks `where` stacks frame by frame against the traceback:
-// the same functions (inlined frames included) and lines, down to
-// runtime.goexit. Frame 0 of a goroutine that is not running is its resume
-// pc (runtime.g.sched.pc, a return address): Delve reports the line of that
-// pc, the runtime the line of pc-1, the call it will return from. The one
-// convention: frame 0 is compared at pc-1, like every other frame, through
-// Symbolize(returnAddresses=true).
-func compareStacks(t *testing.T, s *dlvclient.Session, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) {
+// readStacks reads the `where` stack of every goroutine that is not running,
+// in the traceback's convention. Frame 0 of a goroutine that is not running
+// is its resume pc (runtime.g.sched.pc, a return address): Delve reports the
+// line of that pc, the runtime the line of pc-1, the call it will return
+// from. That is the one convention to know: frame 0 is read here at pc-1,
+// like every other frame, through Symbolize(returnAddresses=true).
+func readStacks(t *testing.T, s *dlvclient.Session, snap *model.Snapshot) map[int64][]model.Frame {
 	t.Helper()
-	compared := 0
+	out := map[int64][]model.Frame{}
 	for _, g := range snap.Goroutines {
-		want := tb[g.ID]
-		if want.StackUnavailable || want.Elided || g.Status == model.StatusRunning || len(want.Frames) == 0 {
+		if g.Status == model.StatusRunning {
 			continue
 		}
 		got, err := s.Stack(g.ID, 256)
@@ -239,6 +237,22 @@ func compareStacks(t *testing.T, s *dlvclient.Session, snap *model.Snapshot, tb 
 				got[0].Line = resumed[0].Line
 			}
 		}
+		out[g.ID] = got
+	}
+	return out
+}
+
+// compareStacks checks `where` stacks frame by frame against the traceback:
+// the same functions (inlined frames included) and lines, down to
+// runtime.goexit.
+func compareStacks(t *testing.T, stacks map[int64][]model.Frame, tb map[int64]testutil.TracebackGoroutine) {
+	t.Helper()
+	compared := 0
+	for id, got := range stacks {
+		want := tb[id]
+		if want.StackUnavailable || want.Elided || len(want.Frames) == 0 {
+			continue
+		}
 		var gotFns, wantFns []string
 		for _, f := range got {
 			gotFns = append(gotFns, normalizeFunction(f.Function)+":"+strconv.Itoa(f.Line))
@@ -246,7 +260,7 @@ func compareStacks(t *testing.T, s *dlvclient.Session, snap *model.Snapshot, tb 
 		for _, f := range want.Frames {
 			wantFns = append(wantFns, normalizeFunction(f.Function)+":"+strconv.Itoa(f.Line))
 		}
-		require.Equalf(t, wantFns, gotFns, "goroutine %d stack (traceback header %q)", g.ID, want.Header)
+		require.Equalf(t, wantFns, gotFns, "goroutine %d stack (traceback header %q)", id, want.Header)
 		compared++
 	}
 	require.Greater(t, compared, 0)
@@ -262,6 +276,7 @@ func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
 	snap, err := s.Snapshot(context.Background(), nil)
 	require.NoError(t, err)
 	compareWithTraceback(t, snap, text)
+	compareStacks(t, readStacks(t, s, snap), parseTraceback(t, text))
 
 	// Labels set by pprof.Do are visible, as the traceback prints them.
 	tb, err := testutil.ParseTraceback(text)
@@ -372,7 +387,7 @@ func TestDispatchMatchesRuntimeTraceback(t *testing.T) {
 		require.NoError(t, err)
 		tb := parseTraceback(t, text)
 		compareSnapshot(t, snap, tb)
-		compareStacks(t, s, snap, tb)
+		compareStacks(t, readStacks(t, s, snap), tb)
 	})
 	t.Run("live", func(t *testing.T) {
 		tg := testutil.StartTracedTarget(t, exe, nil, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
@@ -380,16 +395,12 @@ func TestDispatchMatchesRuntimeTraceback(t *testing.T) {
 		require.NoError(t, err)
 		snap, err := s.Snapshot(context.Background(), nil)
 		require.NoError(t, err)
-		stacks := map[int64][]model.Frame{}
-		for _, g := range snap.Goroutines {
-			stacks[g.ID], err = s.Stack(g.ID, 256)
-			require.NoError(t, err)
-		}
-		_ = stacks
+		stacks := readStacks(t, s, snap)
 		require.NoError(t, s.Close())
 		text := crashLive(t, tg)
 		tb := parseTraceback(t, text)
 		compareSnapshot(t, snap, tb)
+		compareStacks(t, stacks, tb)
 	})
 }
 
