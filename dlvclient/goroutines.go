@@ -89,8 +89,9 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			byID[g.goid] = g
 		}
 	}
-	now := s.monotonicNow()
-	snap = &model.Snapshot{Target: s.target}
+	clock := s.clock(raw.gs)
+	now := clock.Now
+	snap = &model.Snapshot{Target: s.target, Clock: clock}
 	// Fill in the listed goroutines in place, dropping the dead ones, so the
 	// goroutines are held in memory once.
 	kept := listed.goroutines[:0]
@@ -118,6 +119,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			}
 			if r.waitSince != 0 && now > r.waitSince {
 				g.Waited = time.Duration(now - r.waitSince)
+				g.WaitedAtLeast = clock.LowerBound
 			}
 		} else if listed.status[i] == gDeadExtra {
 			continue

@@ -217,10 +217,12 @@ func userLocation(t *inlineTable, user, current model.Location) model.Location {
 	if t == nil || user.PC == 0 {
 		return user
 	}
-	pc := user.PC
-	if pc != current.PC {
-		pc-- // a caller's frame: its pc is a return address
+	if user.PC == current.PC {
+		// Frame 0 (Delve found no user frame, or the goroutine runs user
+		// code): Delve's answer, in its frame-0 convention.
+		return user
 	}
+	pc := user.PC - 1 // a caller's frame: its pc is a return address
 	if file, line, ok := t.lineAt(pc); ok {
 		user.File, user.Line = file, line
 	}

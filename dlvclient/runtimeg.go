@@ -281,24 +281,3 @@ func (rt *runtimeLayout) decode(addr uint64, mem []byte) rawG {
 		labels:     get(rt.labels),
 	}
 }
-
-// monotonicNow returns the latest monotonic clock reading (runtime.nanotime)
-// the target left in memory: a lower bound of "now" that also works on a
-// core. 0 when none is readable.
-func (s *Session) monotonicNow() int64 {
-	var best int64
-	for _, expr := range []string{"runtime.sched.lastpoll", "runtime.memstats.last_gc_nanotime"} {
-		v, err := s.client.EvalVariable(api.EvalScope{GoroutineID: -1}, expr, api.LoadConfig{MaxVariableRecurse: 1, MaxStructFields: -1})
-		if err != nil {
-			continue
-		}
-		var n int64
-		if len(v.Children) > 0 { // atomic.Int64 and friends
-			fmt.Sscan(v.Children[0].Value, &n)
-		} else {
-			fmt.Sscan(v.Value, &n)
-		}
-		best = max(best, n)
-	}
-	return best
-}

@@ -27,3 +27,8 @@ func TestHumanDuration(t *testing.T) {
 		assert.Equal(t, tt.want, HumanDuration(tt.d), "%v", tt.d)
 	}
 }
+
+func TestWaitTextMarksLowerBounds(t *testing.T) {
+	assert.Equal(t, "1m5s", WaitText(65*time.Second, false))
+	assert.Equal(t, "≥1m5s", WaitText(65*time.Second, true))
+}

@@ -64,7 +64,7 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 	}
 	state := stateText(g)
 	if g.Waited > 0 {
-		state += ", " + HumanDuration(g.Waited)
+		state += ", " + WaitText(g.Waited, g.WaitedAtLeast)
 	}
 	fmt.Fprintf(b, "Goroutine %d [%s]:\n", g.ID, state)
 	if g.Unreadable != "" {

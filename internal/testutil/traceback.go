@@ -110,6 +110,10 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 		created  *TracebackFrame   // created-by frame waiting for its location line
 		lineno   int
 		parseErr error
+		// threadDumps is set after the first "-----" line: with
+		// GOTRACEBACK=crash every thread then prints its own stacks, and a
+		// thread running a goroutine (in C, say) prints that goroutine again.
+		threadDumps bool
 	)
 	errorf := func(format string, a ...any) error {
 		return fmt.Errorf("traceback line %d: %s", lineno, fmt.Sprintf(format, a...))
@@ -126,9 +130,14 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 		}
 		if cur.ID != 0 {
 			if _, dup := out[cur.ID]; dup {
-				return errorf("goroutine %d appears twice", cur.ID)
+				if !threadDumps {
+					return errorf("goroutine %d appears twice", cur.ID)
+				}
+				// A thread's own dump repeats a goroutine of the list: the
+				// list's copy stays.
+			} else {
+				out[cur.ID] = *cur
 			}
-			out[cur.ID] = *cur
 		}
 		cur, anc, frames, pending, created = nil, nil, nil, nil, nil
 		return nil
@@ -139,6 +148,9 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 	for sc.Scan() {
 		lineno++
 		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "-----" {
+			threadDumps = true
+		}
 
 		if strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, "]:") {
 			if err := finish(); err != nil {
