@@ -24,6 +24,11 @@ type Link struct {
 	// kept the record. Parent and ParentExited both nil mean the parent
 	// exited and nothing is known about it.
 	ParentExited *model.ExitedGoroutine
+	// ParentIDReused is set when ParentID belongs to a cgo callback
+	// goroutine: every callback on its C thread gets that id, so neither
+	// the goroutine holding it now nor its record is known to be the
+	// creator (Parent and ParentExited are then nil).
+	ParentIDReused bool
 }
 
 // CreationChain returns the chain of creators of goroutine id, live or
@@ -50,6 +55,9 @@ func CreationChain(s *model.Snapshot, id int64) ([]Link, error) {
 		}
 		if l.Parent != nil {
 			l.ParentExited = nil // a live goroutine's id wins over a stale record
+		}
+		if (l.Parent != nil && l.Parent.CgoCallback) || (l.ParentExited != nil && l.ParentExited.CgoCallback) {
+			l.Parent, l.ParentExited, l.ParentIDReused = nil, nil, true
 		}
 		chain = append(chain, l)
 		if l.Parent == nil && l.ParentExited == nil {

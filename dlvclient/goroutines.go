@@ -111,6 +111,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 				continue
 			}
 			g.ParentID = r.parentGoid
+			g.CgoCallback = isCgoCallbackG(r)
 			s.setLabels(&g, rt, r, raw.labels)
 			g.Status = statusName(r.status)
 			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
@@ -299,11 +300,24 @@ func statusName(st uint64) string {
 	return model.StatusUnknown
 }
 
+// isCgoCallbackG reports the goroutine of an extra M (runtime.oneNewExtraM):
+// the only goroutines not made by newproc, so with no go statement and no
+// start function.
+func isCgoCallbackG(r *rawG) bool {
+	return r.gopc == 0 && r.startpc == 0 && r.goid > 1
+}
+
 // exitedGoroutines lists dead runtime.g records that still carry the id of
 // the goroutine that last ran on them.
 func (s *Session) exitedGoroutines(raws []rawG) []model.ExitedGoroutine {
 	var out []model.ExitedGoroutine
 	for _, r := range raws {
+		if r.status == gDeadExtra && r.goid != 0 && isCgoCallbackG(&r) {
+			// An extra M's goroutine between callbacks: its id is the
+			// next callback's; the record says so and nothing else.
+			out = append(out, model.ExitedGoroutine{ID: r.goid, CgoCallback: true})
+			continue
+		}
 		if r.status != gDead || r.goid == 0 {
 			continue
 		}

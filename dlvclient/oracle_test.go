@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
 	"github.com/dlv-tasks/dlv-tasks/model"
@@ -22,6 +23,22 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testutil.Cleanup()
 	os.Exit(code)
+}
+
+// toolchains are the Go releases every oracle test builds its targets with:
+// this one and Go 1.27 (fetched by the go command from the module proxy).
+var toolchains = []struct{ name, toolchain string }{
+	{"go-default", ""},
+	{testutil.Go127, testutil.Go127},
+}
+
+// forEachToolchain runs f as a subtest per toolchain, with exe built by it.
+func forEachToolchain(t *testing.T, target string, f func(t *testing.T, exe string)) {
+	for _, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) {
+			f(t, testutil.BuildTargetWith(t, target, testutil.BuildOptions{Toolchain: tc.toolchain}))
+		})
+	}
 }
 
 // zooArgs make the zoo target big enough to be interesting and small enough
@@ -212,7 +229,7 @@ func ourState(g model.Goroutine) string {
 		return g.WaitReason
 	}
 	if g.Status == model.StatusLeaked && g.WaitReason != "" {
-		return "leaked"
+		return g.WaitReason + " (leaked)"
 	}
 	return g.Status
 }
@@ -267,7 +284,10 @@ func compareStacks(t *testing.T, stacks map[int64][]model.Frame, tb map[int64]te
 }
 
 func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
-	exe := testutil.BuildTarget(t, "zoo")
+	forEachToolchain(t, "zoo", testKernelCoreMatchesRuntimeTraceback)
+}
+
+func testKernelCoreMatchesRuntimeTraceback(t *testing.T, exe string) {
 	core, text := testutil.CrashCore(t, exe, zooArgs, nil)
 	s, err := dlvclient.OpenCore(exe, core)
 	require.NoError(t, err)
@@ -296,7 +316,10 @@ func TestKernelCoreMatchesRuntimeTraceback(t *testing.T) {
 // process print its own traceback: the live read and the dump must both agree
 // with it.
 func TestLiveAttachAndDelveDumpMatchRuntimeTraceback(t *testing.T) {
-	exe := testutil.BuildTarget(t, "zoo")
+	forEachToolchain(t, "zoo", testLiveAttachAndDelveDumpMatchRuntimeTraceback)
+}
+
+func testLiveAttachAndDelveDumpMatchRuntimeTraceback(t *testing.T, exe string) {
 	tg := testutil.StartTracedTarget(t, exe, zooArgs, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
 
 	s, err := dlvclient.Attach(tg.Pid)
@@ -330,7 +353,10 @@ func TestLiveAttachAndDelveDumpMatchRuntimeTraceback(t *testing.T) {
 // goroutine, the creators and their creation-time stacks that the runtime's
 // own traceback prints as "[originating from goroutine N]".
 func TestAncestorsMatchRuntimeTraceback(t *testing.T) {
-	exe := testutil.BuildTarget(t, "zoo")
+	forEachToolchain(t, "zoo", testAncestorsMatchRuntimeTraceback)
+}
+
+func testAncestorsMatchRuntimeTraceback(t *testing.T, exe string) {
 	core, text := testutil.CrashCore(t, exe, zooArgs, []string{"GODEBUG=tracebackancestors=10"})
 	tb, err := testutil.ParseTraceback(text)
 	require.NoError(t, err)
@@ -377,7 +403,10 @@ func TestAncestorsMatchRuntimeTraceback(t *testing.T) {
 // field and every stack with the runtime's own traceback: on a kernel core,
 // and live (the same process, read attached, then made to crash).
 func TestDispatchMatchesRuntimeTraceback(t *testing.T) {
-	exe := testutil.BuildTarget(t, "dispatch")
+	forEachToolchain(t, "dispatch", testDispatchMatchesRuntimeTraceback)
+}
+
+func testDispatchMatchesRuntimeTraceback(t *testing.T, exe string) {
 	t.Run("core", func(t *testing.T) {
 		core, text := testutil.CrashCore(t, exe, nil, nil)
 		s, err := dlvclient.OpenCore(exe, core)
@@ -415,4 +444,47 @@ func crashLive(t *testing.T, tg *testutil.Target) []byte {
 		t.Fatal("target did not die of SIGQUIT")
 	}
 	return tg.Stderr()
+}
+
+// TestLeakedMatchesRuntimeTraceback reads testdata/leaks after the goroutine
+// leak profile marked its leaked goroutines (Go 1.27: status leaked, shown
+// "chan send (leaked)" by the runtime), on a kernel core and live.
+func TestLeakedMatchesRuntimeTraceback(t *testing.T) {
+	exe := testutil.BuildTargetWith(t, "leaks", testutil.BuildOptions{Toolchain: testutil.Go127})
+	check := func(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) {
+		compareSnapshot(t, snap, tb)
+		leaked := 0
+		for _, g := range snap.Goroutines {
+			if strings.HasSuffix(tb[g.ID].State, " (leaked)") {
+				require.Equal(t, model.StatusLeaked, g.Status, "goroutine %d", g.ID)
+				leaked++
+			}
+		}
+		require.Equal(t, 3, leaked, "three losing fetches leaked")
+		sel := chains.Select(snap.Goroutines, chains.Filter{States: []string{"leaked"}})
+		require.Len(t, sel, 3, "ps -state leaked")
+	}
+	t.Run("core", func(t *testing.T) {
+		core, text := testutil.CrashCore(t, exe, nil, nil)
+		s, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer s.Close()
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		tb := parseTraceback(t, text)
+		check(t, snap, tb)
+		compareStacks(t, readStacks(t, s, snap), tb)
+	})
+	t.Run("live", func(t *testing.T) {
+		tg := testutil.StartTracedTarget(t, exe, nil, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
+		s, err := dlvclient.Attach(tg.Pid)
+		require.NoError(t, err)
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		stacks := readStacks(t, s, snap)
+		require.NoError(t, s.Close())
+		tb := parseTraceback(t, crashLive(t, tg))
+		check(t, snap, tb)
+		compareStacks(t, stacks, tb)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,11 +26,26 @@ const longAge = 65 * time.Second
 // crash, to the latest clock reading the memory holds, a lower bound named
 // with its source. Each says the runtime's minutes, and `-min-wait 1m`
 // selects exactly the goroutines the runtime says waited a minute.
+//
+// The targets of every toolchain age side by side (parallel subtests); they
+// are read one at a time.
 func TestLongWaitsMatchRuntimeTraceback(t *testing.T) {
-	exe := testutil.BuildTarget(t, "longwait")
-	tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", longAge.String()},
-		[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"},
-		testutil.StartOptions{ReadyTimeout: longAge + 2*time.Minute, Cores: true})
+	var readOne sync.Mutex
+	for _, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			exe := testutil.BuildTargetWith(t, "longwait", testutil.BuildOptions{Toolchain: tc.toolchain})
+			tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", longAge.String()},
+				[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"},
+				testutil.StartOptions{ReadyTimeout: longAge + 2*time.Minute, Cores: true})
+			readOne.Lock()
+			defer readOne.Unlock()
+			testLongWaits(t, exe, tg)
+		})
+	}
+}
+
+func testLongWaits(t *testing.T, exe string, tg *testutil.Target) {
 
 	s, err := dlvclient.Attach(tg.Pid)
 	require.NoError(t, err)

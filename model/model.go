@@ -82,6 +82,12 @@ type Goroutine struct {
 	Task *Task `json:"task"`
 	// Unreadable is set when the debugger could not read this goroutine.
 	Unreadable string `json:"unreadable,omitempty"`
+	// CgoCallback marks the goroutine of an extra M, which runs C-to-Go
+	// callbacks: the runtime keeps its id across every callback on that C
+	// thread, so the goroutine now holding the id is not known to be the
+	// one that created its children (they may come from an earlier
+	// callback).
+	CgoCallback bool `json:"cgo_callback,omitempty"`
 }
 
 // ExitedGoroutine is a goroutine that has exited but whose runtime record
@@ -92,6 +98,10 @@ type ExitedGoroutine struct {
 	ParentID    int64    `json:"parent_id"`
 	GoStatement Location `json:"go_statement"`
 	Start       Location `json:"start"`
+	// CgoCallback marks the parked goroutine of an extra M between C-to-Go
+	// callbacks (see Goroutine.CgoCallback): the id is handed to the next
+	// callback on that thread.
+	CgoCallback bool `json:"cgo_callback,omitempty"`
 }
 
 // Frame is one frame of a stack, innermost first in a Stack.

@@ -81,6 +81,8 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 // parentFate says what became of the parent of a link.
 func parentFate(l chains.Link) string {
 	switch {
+	case l.ParentIDReused:
+		return "is a cgo callback goroutine: every callback on its C thread has that id, the creator may have returned"
 	case l.Parent != nil:
 		return fmt.Sprintf("is now at %s [%s]", fullLoc(whereNow(l.Parent)), stateText(l.Parent))
 	case l.ParentExited != nil && l.ParentExited.Start.Function != "":
