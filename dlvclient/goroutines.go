@@ -112,6 +112,17 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			}
 			g.ParentID = r.parentGoid
 			g.CgoCallback = isCgoCallbackG(r)
+			if g.CgoCallback && g.Start.IsZero() {
+				// No go statement started it: C called into Go, through
+				// runtime.cgocallback, the outermost frame the runtime
+				// shows. Not a system goroutine (the runtime's
+				// isSystemGoroutine says no for a zero start pc).
+				g.Start, g.System = s.cgoCallbackEntry(), false
+			}
+			s.fixThreadLocations(&g, r)
+			if !g.System && !isUserFunction(g.Location.Function) {
+				s.userFrameFromStack(&g)
+			}
 			s.setLabels(&g, rt, r, raw.labels)
 			g.Status = statusName(r.status)
 			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
@@ -298,6 +309,17 @@ func statusName(st uint64) string {
 		return model.StatusLeaked
 	}
 	return model.StatusUnknown
+}
+
+// cgoCallbackEntry locates runtime.cgocallback, once per session.
+func (s *Session) cgoCallbackEntry() model.Location {
+	const fn = "runtime.cgocallback"
+	if loc, ok := s.starts.get(0); ok { // no start pc is ever 0: the slot is free
+		return loc
+	}
+	loc := s.functionEntry(fn)
+	s.starts.put(0, loc)
+	return loc
 }
 
 // isCgoCallbackG reports the goroutine of an extra M (runtime.oneNewExtraM):

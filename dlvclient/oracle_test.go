@@ -103,6 +103,23 @@ func compareSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.T
 	return checkedParents
 }
 
+// compareLiveSnapshot is compareSnapshot for a snapshot read live before
+// the target was made to print its traceback: a goroutine that was running
+// when read (a spinner) may be runnable when the traceback is printed, the
+// only state that can change in between in the test programs, which block
+// everything else.
+func compareLiveSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) int {
+	t.Helper()
+	adjusted := make(map[int64]testutil.TracebackGoroutine, len(tb))
+	for id, g := range tb {
+		if ours := snap.Goroutine(id); ours != nil && ours.Status == model.StatusRunning && g.State == model.StatusRunnable {
+			g.State = model.StatusRunning
+		}
+		adjusted[id] = g
+	}
+	return compareSnapshot(t, snap, adjusted)
+}
+
 // compareWait checks the wait time against the runtime's "N minutes". On a
 // live target the time is exact and its whole minutes are the runtime's
 // (the traceback is printed a little later: it may say one minute more). On

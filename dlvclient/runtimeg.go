@@ -50,6 +50,7 @@ type gField struct {
 // runtime: where the fields of runtime.g are and how wait reasons read.
 type runtimeLayout struct {
 	goid, parentGoid, gopc, startpc, status, waitReason, waitSince, labels gField
+	syscallpc, syscallsp                                                   gField
 	// labelSet is where the label set g.labels points at keeps its labels.
 	labelSet labelLayout
 	// span is the byte range [lo, hi) of a g that holds every field above.
@@ -68,6 +69,8 @@ type rawG struct {
 	waitReason uint64
 	waitSince  int64
 	labels     uint64 // address of the goroutine's label set, 0 for none
+	syscallpc  uint64 // where a goroutine in a system or cgo call entered it
+	syscallsp  uint64
 }
 
 var shallowCfg = api.LoadConfig{FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: -1}
@@ -97,8 +100,9 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 		gopc: gField{name: "gopc"}, startpc: gField{name: "startpc"},
 		status: gField{name: "atomicstatus"}, waitReason: gField{name: "waitreason"},
 		waitSince: gField{name: "waitsince"}, labels: gField{name: "labels"},
+		syscallpc: gField{name: "syscallpc"}, syscallsp: gField{name: "syscallsp"},
 	}
-	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince, &rt.labels}
+	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince, &rt.labels, &rt.syscallpc, &rt.syscallsp}
 	for _, c := range g.Children {
 		for _, f := range fields {
 			if c.Name == f.name {
@@ -279,5 +283,7 @@ func (rt *runtimeLayout) decode(addr uint64, mem []byte) rawG {
 		waitReason: get(rt.waitReason),
 		waitSince:  int64(get(rt.waitSince)),
 		labels:     get(rt.labels),
+		syscallpc:  get(rt.syscallpc),
+		syscallsp:  get(rt.syscallsp),
 	}
 }
