@@ -37,6 +37,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
+	s.adoptLocalExecutable()
 	rt, err := s.learnRuntime()
 	if err != nil {
 		return nil, err

@@ -207,6 +207,24 @@ func (s *Session) sameHost() bool {
 	return false
 }
 
+// adoptLocalExecutable gives a connect session whose live target runs on
+// this host the executable's path (/proc/PID/exe, checked by its build id),
+// so that the executable's own tables (inlined frames, the runtime's lines,
+// frame sizes) serve it as they serve attach. It must run before the
+// executable's tables are first opened.
+func (s *Session) adoptLocalExecutable() {
+	if s.target.Kind != KindConnect || s.target.Executable != "" || !s.target.Live || s.target.PID <= 0 {
+		return
+	}
+	path := fmt.Sprintf("/proc/%d/exe", s.target.PID)
+	if !sameTimeNamespace(s.target.PID) || !s.sameExecutable(path) {
+		return
+	}
+	if exe, err := os.Readlink(path); err == nil {
+		s.target.Executable = exe
+	}
+}
+
 // sameTimeNamespace reports whether pid shares this process's time namespace
 // (true where the kernel has none).
 func sameTimeNamespace(pid int) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-delve/delve/service/debugger"
+	"github.com/go-delve/delve/service/rpc2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
@@ -434,6 +437,7 @@ func testDispatchMatchesRuntimeTraceback(t *testing.T, exe string) {
 		tb := parseTraceback(t, text)
 		compareSnapshot(t, snap, tb)
 		compareStacks(t, readStacks(t, s, snap), tb)
+		checkDispatchQueries(t, snap)
 	})
 	t.Run("live", func(t *testing.T) {
 		tg := testutil.StartTracedTarget(t, exe, nil, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
@@ -448,6 +452,45 @@ func testDispatchMatchesRuntimeTraceback(t *testing.T, exe string) {
 		compareSnapshot(t, snap, tb)
 		compareStacks(t, stacks, tb)
 	})
+	t.Run("connect", func(t *testing.T) {
+		// A headless server on this host: the executable is found from
+		// the target's pid (checked by build id) and serves as for attach.
+		tg := testutil.StartTracedTarget(t, exe, nil, []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"})
+		addr := startHeadless(t, 2, nil, debugger.Config{AttachPid: tg.Pid})
+		s, err := dlvclient.Connect(addr)
+		require.NoError(t, err)
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		require.NotEmpty(t, snap.Target.Executable)
+		require.Equal(t, "CLOCK_MONOTONIC", snap.Clock.Source)
+		stacks := readStacks(t, s, snap)
+		require.NoError(t, s.Close())
+		// The server stays attached after a client leaves: detach it, or
+		// it would catch the SIGQUIT.
+		require.NoError(t, rpc2.NewClient(addr).Detach(false))
+		tb := parseTraceback(t, crashLive(t, tg))
+		compareSnapshot(t, snap, tb)
+		compareStacks(t, stacks, tb)
+	})
+}
+
+// checkDispatchQueries runs the queries the issue found wrong: a label value
+// over 64 bytes selects its goroutine exactly; -loc matches the inlined
+// function a goroutine is in; starts of a dynamic go statement differ.
+func checkDispatchQueries(t *testing.T, snap *model.Snapshot) {
+	t.Helper()
+	long := chains.Select(snap.Goroutines, chains.Filter{Labels: []chains.LabelMatch{chains.ParseLabelMatch("id=" + strings.Repeat("x", 70))}})
+	require.Len(t, long, 1, "ps -with id=<70 x>")
+	require.Len(t, long[0].Labels, 3, "keys sharing a 64-byte prefix stay apart")
+	loop := chains.Select(snap.Goroutines, chains.Filter{Loc: regexp.MustCompile(`^main\.\(\*server\)\.loop$`)})
+	require.Len(t, loop, 1, "-loc on a function inlined into a method value wrapper")
+	starts := map[string]int{}
+	for _, g := range snap.Goroutines {
+		if g.GoStatement.Function == "main.main" && strings.HasSuffix(g.Start.Function, "Order") {
+			starts[g.Start.Function]++
+		}
+	}
+	require.Equal(t, map[string]int{"main.acceptOrder": 1, "main.refundOrder": 2, "main.archiveOrder": 1}, starts, "go h(inbox) over a table of handlers")
 }
 
 // crashLive makes a running target print its traceback (SIGQUIT with
