@@ -67,6 +67,11 @@ func checkCallbackCreators(t *testing.T, snap *model.Snapshot, tb map[int64]test
 		require.Equal(t, parent.ID, chain[0].ParentID)
 		require.True(t, chain[0].ParentIDReused, "goroutine %d: creator id %d is a cgo callback's", g.ID, parent.ID)
 		require.Nil(t, chain[0].Parent, "goroutine %d: the current holder of id %d is not its creator", g.ID, parent.ID)
+		for _, root := range chains.BuildTree(snap) {
+			for _, child := range root.Children {
+				require.NotContains(t, child.IDs, g.ID, "pstree: goroutine %d under %d, which may not be its creator", g.ID, root.ID)
+			}
+		}
 		checked++
 	}
 	require.Equal(t, 1, checked, "the handler started by the first callback")
