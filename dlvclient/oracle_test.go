@@ -108,15 +108,19 @@ func compareSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.T
 
 // compareLiveSnapshot is compareSnapshot for a snapshot read live before
 // the target was made to print its traceback: a goroutine that was running
-// when read (a spinner) may be runnable when the traceback is printed, the
-// only state that can change in between in the test programs, which block
-// everything else.
+// when read (a spinner) may be runnable when the traceback is printed, and
+// its frames have moved — the only goroutine that can change in between in
+// the test programs, which block everything else. Its state is compared as
+// "running", its frames not at all.
 func compareLiveSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) int {
 	t.Helper()
 	adjusted := make(map[int64]testutil.TracebackGoroutine, len(tb))
 	for id, g := range tb {
-		if ours := snap.Goroutine(id); ours != nil && ours.Status == model.StatusRunning && g.State == model.StatusRunnable {
-			g.State = model.StatusRunning
+		if ours := snap.Goroutine(id); ours != nil && ours.Status == model.StatusRunning {
+			if g.State == model.StatusRunnable {
+				g.State = model.StatusRunning
+			}
+			g.Frames, g.StackUnavailable = nil, true
 		}
 		adjusted[id] = g
 	}

@@ -176,9 +176,30 @@ func (s *Session) stackOverride(gid int64, delve []api.Stackframe, depth int) ([
 		n, _ := strconv.ParseUint(v.Value, 10, 64)
 		return n
 	}
-	r := &rawG{goid: gid, status: word("runtime.curg.atomicstatus.value") & gStatusMask}
+	// The snapshot of this stop, when there is one, says the status and
+	// whether a thread runs the goroutine: no reads for a parked one.
+	r, threaded := &rawG{goid: gid}, true
+	s.mu.Lock()
+	snap := s.snap
+	s.mu.Unlock()
+	if g := snapGoroutine(snap, gid); g != nil {
+		threaded = g.ThreadID != 0
+		switch g.Status {
+		case model.StatusRunning:
+			r.status = gRunning
+		case model.StatusSyscall:
+			r.status = gSyscall
+		default:
+			r.status = gWaiting
+		}
+	} else {
+		r.status = word("runtime.curg.atomicstatus.value") & gStatusMask
+	}
 	if r.status == gSyscall {
 		r.syscallpc, r.syscallsp = word("runtime.curg.syscallpc"), word("runtime.curg.syscallsp")
+	}
+	if r.status != gRunning && r.status != gSyscall && !threaded && !hasInjectedCall(delve) {
+		return nil, false // parked, no thread: Delve read its saved registers
 	}
 	fr, ok := s.runtimeFrames(gid, r, delve)
 	if !ok && r.status != gRunning && hasInjectedCall(delve) {
@@ -208,6 +229,14 @@ func (s *Session) userFrameFromStack(g *model.Goroutine) {
 			return
 		}
 	}
+}
+
+// snapGoroutine is snap.Goroutine(id), nil for a nil snapshot.
+func snapGoroutine(snap *model.Snapshot, id int64) *model.Goroutine {
+	if snap == nil {
+		return nil
+	}
+	return snap.Goroutine(id)
 }
 
 // hasInjectedCall reports a frame of a call the runtime injects at an
