@@ -28,6 +28,11 @@ type Link struct {
 	// GODEBUG=tracebackancestors records (see WithAncestors), the runtime's
 	// own record of the parent being gone.
 	FromAncestors bool
+	// ParentIDReused is set when ParentID belongs to a cgo callback
+	// goroutine: every callback on its C thread gets that id, so neither
+	// the goroutine holding it now nor its record is known to be the
+	// creator (Parent and ParentExited are then nil).
+	ParentIDReused bool
 }
 
 // CreationChain returns the chain of creators of goroutine id, live or
@@ -54,6 +59,9 @@ func CreationChain(s *model.Snapshot, id int64) ([]Link, error) {
 		}
 		if l.Parent != nil {
 			l.ParentExited = nil // a live goroutine's id wins over a stale record
+		}
+		if (l.Parent != nil && l.Parent.CgoCallback) || (l.ParentExited != nil && l.ParentExited.CgoCallback) {
+			l.Parent, l.ParentExited, l.ParentIDReused = nil, nil, true
 		}
 		chain = append(chain, l)
 		if l.Parent == nil && l.ParentExited == nil {

@@ -64,8 +64,10 @@ func BuildTree(s *model.Snapshot) []*Node {
 		if p == 0 || p == g.ID {
 			continue
 		}
-		if _, live := b.nodes[p]; !live {
+		if n, live := b.nodes[p]; !live {
 			b.addMarkers(p)
+		} else if n.Goroutine != nil && n.Goroutine.CgoCallback {
+			continue // a cgo callback's id, reused by every callback: not known to be the creator
 		}
 		b.parent[g.ID] = p
 	}

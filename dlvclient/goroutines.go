@@ -37,6 +37,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
+	s.adoptLocalExecutable()
 	rt, err := s.learnRuntime()
 	if err != nil {
 		return nil, err
@@ -49,8 +50,9 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	// The raw read and Delve's listing are independent: run them side by
 	// side so that JSON decoding on one overlaps server work on the other.
 	type rawResult struct {
-		gs  []rawG
-		err error
+		gs     []rawG
+		labels map[uint64]labelSet // by set address
+		err    error
 	}
 	rawc := make(chan rawResult, 1)
 	// The tracker read (if the target uses it) overlaps the listing too.
@@ -65,7 +67,11 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	}()
 	go func() {
 		gs, err := s.readGs(ctx, rt, addrs, nil)
-		rawc <- rawResult{gs, err}
+		var labels map[uint64]labelSet
+		if err == nil {
+			labels, err = s.readLabels(ctx, rt.labelSet, gs)
+		}
+		rawc <- rawResult{gs, labels, err}
 	}()
 	listed, listErr := s.listGoroutines(ctx, len(addrs), progress)
 	raw := <-rawc
@@ -84,18 +90,41 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			byID[g.goid] = g
 		}
 	}
-	now := s.monotonicNow()
-	snap = &model.Snapshot{Target: s.target}
+	clock := s.clock(raw.gs)
+	now := clock.Now
+	snap = &model.Snapshot{Target: s.target, Clock: clock}
 	// Fill in the listed goroutines in place, dropping the dead ones, so the
 	// goroutines are held in memory once.
 	kept := listed.goroutines[:0]
+	userLocs := map[[2]uint64]model.Location{} // by (user pc, current pc)
+	inl := s.inlines()
 	for i := range listed.goroutines {
 		g := listed.goroutines[i]
+		key := [2]uint64{g.Location.PC, g.CurrentLocation.PC}
+		if loc, ok := userLocs[key]; ok {
+			g.Location = loc
+		} else {
+			g.Location = userLocation(inl, g.Location, g.CurrentLocation)
+			userLocs[key] = g.Location
+		}
 		if r, ok := byID[g.ID]; ok {
 			if r.status == gDeadExtra || r.status == gDead {
 				continue
 			}
 			g.ParentID = r.parentGoid
+			g.CgoCallback = isCgoCallbackG(r)
+			if g.CgoCallback && g.Start.IsZero() {
+				// No go statement started it: C called into Go, through
+				// runtime.cgocallback, the outermost frame the runtime
+				// shows. Not a system goroutine (the runtime's
+				// isSystemGoroutine says no for a zero start pc).
+				g.Start, g.System = s.cgoCallbackEntry(), false
+			}
+			s.fixThreadLocations(&g, r)
+			if !g.System && !isUserFunction(g.Location.Function) {
+				s.userFrameFromStack(&g)
+			}
+			s.setLabels(&g, rt, r, raw.labels)
 			g.Status = statusName(r.status)
 			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
 			if r.status == gWaiting || r.status == gLeaked {
@@ -103,6 +132,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			}
 			if r.waitSince != 0 && now > r.waitSince {
 				g.Waited = time.Duration(now - r.waitSince)
+				g.WaitedAtLeast = clock.LowerBound
 			}
 		} else if listed.status[i] == gDeadExtra {
 			continue
@@ -120,6 +150,39 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	s.snap = snap
 	s.mu.Unlock()
 	return snap, nil
+}
+
+// setLabels replaces Delve's labels of g (values cut at 64 bytes) with its
+// label set as read from memory; where that failed, Delve's stay and
+// LabelsIncomplete says why.
+func (s *Session) setLabels(g *model.Goroutine, rt *runtimeLayout, r *rawG, sets map[uint64]labelSet) {
+	switch {
+	case !rt.labelSet.known:
+		if delveMayHaveCut(g.Labels) {
+			g.LabelsIncomplete = "the label set's layout is unknown: Delve's labels, values cut at 64 bytes"
+		}
+	case r.labels == 0:
+		g.Labels = map[string]string{}
+	default:
+		set, ok := sets[r.labels]
+		switch {
+		case !ok:
+		case set.err != nil:
+			g.LabelsIncomplete = "label set unreadable (" + set.err.Error() + "): Delve's labels, values cut at 64 bytes"
+		default:
+			g.Labels, g.LabelsIncomplete = set.labels, set.cut
+		}
+	}
+}
+
+// delveMayHaveCut reports labels that Delve's 64-byte limit may have cut.
+func delveMayHaveCut(labels map[string]string) bool {
+	for k, v := range labels {
+		if len(k) >= 64 || len(v) >= 64 {
+			return true
+		}
+	}
+	return false
 }
 
 // listing is Delve's goroutine listing, converted, with the raw status and
@@ -249,11 +312,35 @@ func statusName(st uint64) string {
 	return model.StatusUnknown
 }
 
+// cgoCallbackEntry locates runtime.cgocallback, once per session.
+func (s *Session) cgoCallbackEntry() model.Location {
+	const fn = "runtime.cgocallback"
+	if loc, ok := s.starts.get(0); ok { // no start pc is ever 0: the slot is free
+		return loc
+	}
+	loc := s.functionEntry(fn)
+	s.starts.put(0, loc)
+	return loc
+}
+
+// isCgoCallbackG reports the goroutine of an extra M (runtime.oneNewExtraM):
+// the only goroutines not made by newproc, so with no go statement and no
+// start function.
+func isCgoCallbackG(r *rawG) bool {
+	return r.gopc == 0 && r.startpc == 0 && r.goid > 1
+}
+
 // exitedGoroutines lists dead runtime.g records that still carry the id of
 // the goroutine that last ran on them.
 func (s *Session) exitedGoroutines(raws []rawG) []model.ExitedGoroutine {
 	var out []model.ExitedGoroutine
 	for _, r := range raws {
+		if r.status == gDeadExtra && r.goid != 0 && isCgoCallbackG(&r) {
+			// An extra M's goroutine between callbacks: its id is the
+			// next callback's; the record says so and nothing else.
+			out = append(out, model.ExitedGoroutine{ID: r.goid, CgoCallback: true})
+			continue
+		}
 		if r.status != gDead || r.goid == 0 {
 			continue
 		}
@@ -283,6 +370,9 @@ func (s *Session) symbolize(pc uint64, isReturn bool) model.Location {
 		locs, _, err := s.client.FindLocation(api.EvalScope{GoroutineID: -1}, fmt.Sprintf("*%#x", lookup), false, nil)
 		if err == nil && len(locs) > 0 {
 			loc = convertLocation(locs[0])
+			if file, line, ok := s.inlines().lineAt(lookup); ok {
+				loc.File, loc.Line = file, line // the runtime's line table
+			}
 		}
 		s.syms.put(lookup, loc)
 	}

@@ -50,7 +50,10 @@ type gField struct {
 // runtimeLayout is what dlv-tasks learns once per session about the target's
 // runtime: where the fields of runtime.g are and how wait reasons read.
 type runtimeLayout struct {
-	goid, parentGoid, gopc, startpc, status, waitReason, waitSince gField
+	goid, parentGoid, gopc, startpc, status, waitReason, waitSince, labels gField
+	syscallpc, syscallsp                                                   gField
+	// labelSet is where the label set g.labels points at keeps its labels.
+	labelSet labelLayout
 	// span is the byte range [lo, hi) of a g that holds every field above.
 	lo, hi      uint64
 	waitReasons []string
@@ -66,6 +69,9 @@ type rawG struct {
 	status     uint64
 	waitReason uint64
 	waitSince  int64
+	labels     uint64 // address of the goroutine's label set, 0 for none
+	syscallpc  uint64 // where a goroutine in a system or cgo call entered it
+	syscallsp  uint64
 }
 
 var shallowCfg = api.LoadConfig{FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: -1}
@@ -97,9 +103,10 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 		goid: gField{name: "goid"}, parentGoid: gField{name: "parentGoid"},
 		gopc: gField{name: "gopc"}, startpc: gField{name: "startpc"},
 		status: gField{name: "atomicstatus"}, waitReason: gField{name: "waitreason"},
-		waitSince: gField{name: "waitsince"},
+		waitSince: gField{name: "waitsince"}, labels: gField{name: "labels"},
+		syscallpc: gField{name: "syscallpc"}, syscallsp: gField{name: "syscallsp"},
 	}
-	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince}
+	fields := []*gField{&rt.goid, &rt.parentGoid, &rt.gopc, &rt.startpc, &rt.status, &rt.waitReason, &rt.waitSince, &rt.labels, &rt.syscallpc, &rt.syscallsp}
 	for _, c := range g.Children {
 		for _, f := range fields {
 			if c.Name == f.name {
@@ -122,6 +129,9 @@ func (s *Session) learnRuntime() (*runtimeLayout, error) {
 		rt.hi = max(rt.hi, f.offset+f.size)
 	}
 	rt.waitReasons = s.readWaitReasons()
+	if rt.labels.found {
+		rt.labelSet = s.learnLabelLayout(g.Addr)
+	}
 	s.mu.Lock()
 	s.rt = rt
 	s.mu.Unlock()
@@ -285,26 +295,8 @@ func (rt *runtimeLayout) decode(addr uint64, mem []byte) rawG {
 		status:     get(rt.status) & gStatusMask,
 		waitReason: get(rt.waitReason),
 		waitSince:  int64(get(rt.waitSince)),
+		labels:     get(rt.labels),
+		syscallpc:  get(rt.syscallpc),
+		syscallsp:  get(rt.syscallsp),
 	}
-}
-
-// monotonicNow returns the latest monotonic clock reading (runtime.nanotime)
-// the target left in memory: a lower bound of "now" that also works on a
-// core. 0 when none is readable.
-func (s *Session) monotonicNow() int64 {
-	var best int64
-	for _, expr := range []string{"runtime.sched.lastpoll", "runtime.memstats.last_gc_nanotime"} {
-		v, err := s.client.EvalVariable(api.EvalScope{GoroutineID: -1}, expr, api.LoadConfig{MaxVariableRecurse: 1, MaxStructFields: -1})
-		if err != nil {
-			continue
-		}
-		var n int64
-		if len(v.Children) > 0 { // atomic.Int64 and friends
-			fmt.Sscan(v.Children[0].Value, &n)
-		} else {
-			fmt.Sscan(v.Value, &n)
-		}
-		best = max(best, n)
-	}
-	return best
 }

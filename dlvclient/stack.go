@@ -27,7 +27,10 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 		}
 		return nil, s.checkExited(fmt.Errorf("stack of goroutine %d: %w", id, err))
 	}
-	return convertFrames(frames), nil
+	if fr, ok := s.stackOverride(id, frames, depth); ok {
+		return fr, nil // the runtime's own unwinding: see signalframe.go
+	}
+	return regroupFrames(s.inlines(), convertFrames(frames)), nil
 }
 
 // StackCut is Stack reading at most depth frames (DefaultStackDepth when
@@ -72,7 +75,7 @@ func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor,
 	}
 	out := make([]model.Ancestor, len(as))
 	for i, a := range as {
-		out[i] = model.Ancestor{ID: a.ID, Stack: convertFrames(a.Stack), Unreadable: a.Unreadable}
+		out[i] = model.Ancestor{ID: a.ID, Stack: fixFakeReturns(s.inlines(), convertFrames(a.Stack)), Unreadable: a.Unreadable}
 	}
 	return out, true, nil
 }

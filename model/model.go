@@ -52,8 +52,16 @@ type Goroutine struct {
 	// knows it (runtime.g.waitsince is only stamped by the garbage
 	// collector); 0 when unknown. It is a lower bound.
 	Waited time.Duration `json:"waited_ns"`
+	// WaitedAtLeast reports that Waited is a lower bound: "now" is the
+	// latest clock reading the target's memory holds (a core), not the
+	// clock itself (see Snapshot.Clock).
+	WaitedAtLeast bool `json:"waited_lower_bound,omitempty"`
 	// Labels are the goroutine's pprof labels.
 	Labels map[string]string `json:"labels"`
+	// LabelsIncomplete says what of the label set could not be read (too
+	// many labels, a value over the reader's bound, unreadable memory); ""
+	// when Labels is the whole set.
+	LabelsIncomplete string `json:"labels_incomplete,omitempty"`
 	// CurrentLocation is where the goroutine is now, runtime frames included.
 	CurrentLocation Location `json:"current_location"`
 	// Location is the topmost frame outside the runtime: where the user's
@@ -74,6 +82,12 @@ type Goroutine struct {
 	Task *Task `json:"task"`
 	// Unreadable is set when the debugger could not read this goroutine.
 	Unreadable string `json:"unreadable,omitempty"`
+	// CgoCallback marks the goroutine of an extra M, which runs C-to-Go
+	// callbacks: the runtime keeps its id across every callback on that C
+	// thread, so the goroutine now holding the id is not known to be the
+	// one that created its children (they may come from an earlier
+	// callback).
+	CgoCallback bool `json:"cgo_callback,omitempty"`
 }
 
 // ExitedGoroutine is a goroutine that has exited but whose runtime record
@@ -84,6 +98,10 @@ type ExitedGoroutine struct {
 	ParentID    int64    `json:"parent_id"`
 	GoStatement Location `json:"go_statement"`
 	Start       Location `json:"start"`
+	// CgoCallback marks the parked goroutine of an extra M between C-to-Go
+	// callbacks (see Goroutine.CgoCallback): the id is handed to the next
+	// callback on that thread.
+	CgoCallback bool `json:"cgo_callback,omitempty"`
 }
 
 // Frame is one frame of a stack, innermost first in a Stack.
@@ -263,6 +281,22 @@ type Snapshot struct {
 	// Tracker is what the tracker package recorded; nil when the target
 	// does not use it.
 	Tracker *Tracker `json:"tracker"`
+	// Clock is the "now" wait times are measured to.
+	Clock Clock `json:"clock"`
+}
+
+// Clock is the target's monotonic clock (the runtime's nanotime) at the
+// moment of a snapshot, as far as it is known.
+type Clock struct {
+	// Now is the runtime's nanotime; 0 when unknown.
+	Now int64 `json:"now_ns"`
+	// Source names where Now comes from: "CLOCK_MONOTONIC" (a live target
+	// on this host), or the runtime variable that held the latest reading
+	// (a core: "runtime.sched.lastpoll", "runtime.allp[i].limiterEvent", …).
+	Source string `json:"source"`
+	// LowerBound reports that the clock ran on after Now: wait times are
+	// at least what they say.
+	LowerBound bool `json:"lower_bound"`
 }
 
 // Sort orders Goroutines and Exited by ID, as the lookups below require.

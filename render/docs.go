@@ -113,6 +113,9 @@ func NewLinkDocs(chain []chains.Link) []LinkDoc {
 			GoStatement: l.GoStatement,
 			ParentState: "exited",
 		}
+		if l.ParentIDReused {
+			d.ParentState = "cgo callback id"
+		}
 		if p := l.Parent; p != nil {
 			loc := whereNow(p)
 			d.ParentAlive = true

@@ -35,3 +35,13 @@ func twoUnits(d, big time.Duration, bigName string, small time.Duration, smallNa
 	}
 	return s
 }
+
+// WaitText formats how long a goroutine has waited: HumanDuration, with
+// "≥" in front when the time is a lower bound (a core's clock is the latest
+// reading its memory holds, not the moment it was taken).
+func WaitText(d time.Duration, atLeast bool) string {
+	if atLeast {
+		return "≥" + HumanDuration(d)
+	}
+	return HumanDuration(d)
+}

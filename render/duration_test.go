@@ -33,3 +33,8 @@ func TestAgoAtTheSameInstant(t *testing.T) {
 	assert.Equal(t, "<1ms ago", agoText(500*time.Microsecond))
 	assert.Equal(t, "2s ago", agoText(2*time.Second))
 }
+
+func TestWaitTextMarksLowerBounds(t *testing.T) {
+	assert.Equal(t, "1m5s", WaitText(65*time.Second, false))
+	assert.Equal(t, "≥1m5s", WaitText(65*time.Second, true))
+}

@@ -76,7 +76,7 @@ func waitText(g *model.Goroutine) string {
 	if g.Waited <= 0 {
 		return "-"
 	}
-	return HumanDuration(g.Waited)
+	return WaitText(g.Waited, g.WaitedAtLeast)
 }
 
 // locationText is where g is: its user location, else its current one.

@@ -69,7 +69,7 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 	}
 	state := stateText(g)
 	if g.Waited > 0 {
-		state += ", " + HumanDuration(g.Waited)
+		state += ", " + WaitText(g.Waited, g.WaitedAtLeast)
 	}
 	fmt.Fprintf(b, "Goroutine %d [%s]:\n", g.ID, state)
 	if g.Unreadable != "" {
@@ -86,6 +86,8 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 // parentFate says what became of the parent of a link.
 func parentFate(l chains.Link) string {
 	switch {
+	case l.ParentIDReused:
+		return "is a cgo callback goroutine: every callback on its C thread has that id, the creator may have returned"
 	case l.Parent != nil:
 		return fmt.Sprintf("is now at %s [%s]", fullLoc(whereNow(l.Parent)), stateText(l.Parent))
 	case l.ParentExited != nil:

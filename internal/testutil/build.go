@@ -104,15 +104,36 @@ func BuildTarget(t testing.TB, name string) string {
 // distinct combination of name and flags is built once per test process.
 func BuildTargetFlags(t testing.TB, name string, flags ...string) string {
 	t.Helper()
-	exe, err := buildTarget(name, flags)
+	return BuildTargetWith(t, name, BuildOptions{Flags: flags})
+}
+
+// Go127 is the Go 1.27 toolchain the oracle tests also build their targets
+// with. The go command fetches it from the module proxy on first use (about
+// 76 MB, once per machine) when GOTOOLCHAIN names it.
+const Go127 = "go1.27.3"
+
+// BuildOptions adjust BuildTargetWith.
+type BuildOptions struct {
+	// Flags are extra `go build` flags.
+	Flags []string
+	// Toolchain, when set (e.g. Go127), builds with that Go release:
+	// GOTOOLCHAIN is set for this build only.
+	Toolchain string
+}
+
+// BuildTargetWith is BuildTarget with options. Each distinct combination is
+// built once per test process.
+func BuildTargetWith(t testing.TB, name string, opts BuildOptions) string {
+	t.Helper()
+	exe, err := buildTarget(name, opts.Flags, opts.Toolchain)
 	if err != nil {
 		t.Fatalf("testutil: %v", err)
 	}
 	return exe
 }
 
-func buildTarget(name string, flags []string) (string, error) {
-	key := name + "\x00" + strings.Join(flags, "\x00")
+func buildTarget(name string, flags []string, toolchain string) (string, error) {
+	key := name + "\x00" + toolchain + "\x00" + strings.Join(flags, "\x00")
 	buildMu.Lock()
 	if buildDir == "" {
 		dir, err := os.MkdirTemp("", "dlv-tasks-targets-")
@@ -148,9 +169,12 @@ func buildTarget(name string, flags []string) (string, error) {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = src
 		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		if toolchain != "" {
+			cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+toolchain)
+		}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			r.err = fmt.Errorf("building target %q (go %s in %s): %w\n%s", name, strings.Join(args, " "), src, err, out)
+			r.err = fmt.Errorf("building target %q (go %s in %s, toolchain %q): %w\n%s", name, strings.Join(args, " "), src, toolchain, err, out)
 			return
 		}
 		r.exe = exe

@@ -40,6 +40,7 @@ type Target struct {
 	Cmd *exec.Cmd
 
 	stderr *lockedBuffer
+	dir    string        // working directory ("" for the test's)
 	exited chan struct{} // closed when Cmd.Wait has returned
 	mu     sync.Mutex
 	werr   error // Cmd.Wait's result, once exited is closed
@@ -117,8 +118,36 @@ func StartTarget(t testing.TB, exe string, args []string, env []string) *Target 
 // own pid.
 func StartTracedTarget(t testing.TB, exe string, args []string, env []string) *Target {
 	t.Helper()
+	return StartTracedTargetWith(t, exe, args, env, StartOptions{})
+}
+
+// StartOptions adjust StartTracedTargetWith.
+type StartOptions struct {
+	// ReadyTimeout, when set, replaces ReadyTimeout: for a target that
+	// takes long to become ready on purpose.
+	ReadyTimeout time.Duration
+	// Cores makes the target run in a fresh temporary directory with
+	// RLIMIT_CORE raised, so that a crash dumps core there (Target.Core).
+	Cores bool
+}
+
+// StartTracedTargetWith is StartTracedTarget with options.
+func StartTracedTargetWith(t testing.TB, exe string, args []string, env []string, opts StartOptions) *Target {
+	t.Helper()
+	dir := ""
+	if opts.Cores {
+		if err := checkCorePattern(); err != nil {
+			t.Fatalf("testutil: core files are needed in the working directory: %v", err)
+		}
+		if err := raiseCoreLimit(); err != nil {
+			t.Fatalf("testutil: %v", err)
+		}
+		dir = t.TempDir()
+	}
 	shArgs := append([]string{"-c", `"$0" "$@" & wait $!`, exe}, args...)
-	tg, err := startProcess(exe, args, exec.Command("/bin/sh", shArgs...), env, "")
+	cmd := exec.Command("/bin/sh", shArgs...)
+	cmd.Dir = dir
+	tg, err := startProcessWithin(exe, args, cmd, env, dir, opts.ReadyTimeout)
 	if tg != nil {
 		t.Cleanup(func() {
 			if err := tg.Kill(); err != nil {
@@ -136,9 +165,27 @@ func startTarget(exe string, args, env []string, dir string) (*Target, error) {
 	return startProcess(exe, args, exec.Command(exe, args...), env, dir)
 }
 
+// Core returns the core file the target dumped when it crashed: it must have
+// been started with StartOptions.Cores and have exited.
+func (tg *Target) Core() (string, error) {
+	if tg.dir == "" {
+		return "", errors.New("the target was not started with StartOptions.Cores")
+	}
+	return findCore(tg.dir, tg.Pid)
+}
+
 // startProcess starts cmd, which runs exe with args directly or through a
 // shell, and waits for the target's READY line.
 func startProcess(exe string, args []string, cmd *exec.Cmd, env []string, dir string) (*Target, error) {
+	return startProcessWithin(exe, args, cmd, env, dir, 0)
+}
+
+// startProcessWithin is startProcess waiting readyTimeout (ReadyTimeout
+// when 0) for the READY line.
+func startProcessWithin(exe string, args []string, cmd *exec.Cmd, env []string, dir string, readyTimeout time.Duration) (*Target, error) {
+	if readyTimeout <= 0 {
+		readyTimeout = ReadyTimeout
+	}
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = dir
 	stderr := &lockedBuffer{}
@@ -157,7 +204,7 @@ func startProcess(exe string, args []string, cmd *exec.Cmd, env []string, dir st
 		stdoutR.Close()
 		return nil, fmt.Errorf("starting %s: %w", exe, err)
 	}
-	tg := &Target{Pid: cmd.Process.Pid, Cmd: cmd, stderr: stderr, exited: make(chan struct{})}
+	tg := &Target{Pid: cmd.Process.Pid, Cmd: cmd, stderr: stderr, dir: dir, exited: make(chan struct{})}
 
 	lines := make(chan string, 1)
 	go func() {
@@ -183,14 +230,14 @@ func startProcess(exe string, args []string, cmd *exec.Cmd, env []string, dir st
 		msg := fmt.Sprintf(format, a...)
 		return tg, fmt.Errorf("target %s %v (pid %d): %s\nstderr:\n%s", filepath.Base(exe), args, tg.Pid, msg, stderr.Bytes())
 	}
-	timer := time.NewTimer(ReadyTimeout)
+	timer := time.NewTimer(readyTimeout)
 	defer timer.Stop()
 	select {
 	case line, ok := <-lines:
 		if !ok {
 			select {
 			case <-tg.exited:
-			case <-time.After(ReadyTimeout):
+			case <-time.After(readyTimeout):
 			}
 			return fail("exited before printing READY: %v", tg.WaitErr())
 		}
@@ -209,7 +256,7 @@ func startProcess(exe string, args []string, cmd *exec.Cmd, env []string, dir st
 		waitQuiet(tg.Pid, ReadyQuiet)
 		return tg, nil
 	case <-timer.C:
-		return fail("no READY line within %v", ReadyTimeout)
+		return fail("no READY line within %v", readyTimeout)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestBuildTarget(t *testing.T) {
 	assert.True(t, hasSymtab(exe), "default build keeps the symbol table")
 	assert.False(t, hasSymtab(stripped), "-ldflags=-s -w strips the symbol table")
 
-	_, err := buildTarget("no-such-target", nil)
+	_, err := buildTarget("no-such-target", nil, "")
 	assert.ErrorContains(t, err, "no-such-target")
 }
 
@@ -477,4 +477,22 @@ func TestWaitQuiet(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "it is waited for up to the bound")
 
 	assert.False(t, waitQuiet(1<<30, time.Second), "an unreadable process is not quiet")
+}
+
+func TestParseTracebackGo127LabelsAndThreadDumps(t *testing.T) {
+	text := "goroutine 41 gp=0x1 m=nil [chan receive] {id: xx.y/z_1, \"a b\": \"c\\\"}d\", empty: , k: \"\\x01\"}:\n" +
+		"main.labelled(...)\n\t/src/main.go:135\n\n" +
+		"goroutine 20 gp=0x2 m=7 mp=0x3 [syscall]:\nmain.inC()\n\t/src/main.go:60 +0x1\n\n" +
+		"-----\n\nSIGQUIT: quit\n\n" +
+		"goroutine 20 gp=0x2 m=7 mp=0x3 [syscall]:\nmain.inC()\n\t/src/main.go:60 +0x1\n\n"
+	gs, err := ParseTraceback([]byte(text))
+	require.NoError(t, err)
+	require.Len(t, gs, 2)
+	require.Equal(t, "chan receive", gs[41].State)
+	require.Equal(t, map[string]string{"id": "xx.y/z_1", "a b": `c"}d`, "empty": "", "k": "\x01"}, gs[41].Labels)
+	require.Equal(t, "syscall", gs[20].State)
+
+	// Before the thread dumps, a repeated goroutine is an error.
+	_, err = ParseTraceback([]byte("goroutine 3 [sleep]:\nmain.f()\n\t/a.go:1\n\ngoroutine 3 [sleep]:\nmain.f()\n\t/a.go:1\n"))
+	require.ErrorContains(t, err, "appears twice")
 }

@@ -110,6 +110,10 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 		created  *TracebackFrame   // created-by frame waiting for its location line
 		lineno   int
 		parseErr error
+		// threadDumps is set after the first "-----" line: with
+		// GOTRACEBACK=crash every thread then prints its own stacks, and a
+		// thread running a goroutine (in C, say) prints that goroutine again.
+		threadDumps bool
 	)
 	errorf := func(format string, a ...any) error {
 		return fmt.Errorf("traceback line %d: %s", lineno, fmt.Sprintf(format, a...))
@@ -126,9 +130,14 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 		}
 		if cur.ID != 0 {
 			if _, dup := out[cur.ID]; dup {
-				return errorf("goroutine %d appears twice", cur.ID)
+				if !threadDumps {
+					return errorf("goroutine %d appears twice", cur.ID)
+				}
+				// A thread's own dump repeats a goroutine of the list: the
+				// list's copy stays.
+			} else {
+				out[cur.ID] = *cur
 			}
-			out[cur.ID] = *cur
 		}
 		cur, anc, frames, pending, created = nil, nil, nil, nil, nil
 		return nil
@@ -139,8 +148,11 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 	for sc.Scan() {
 		lineno++
 		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "-----" {
+			threadDumps = true
+		}
 
-		if strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, "]:") {
+		if strings.HasPrefix(line, "goroutine ") && (strings.HasSuffix(line, "]:") || strings.HasSuffix(line, "}:")) {
 			if err := finish(); err != nil {
 				return nil, err
 			}
@@ -247,8 +259,69 @@ func ParseTraceback(text []byte) (map[int64]TracebackGoroutine, error) {
 	return out, nil
 }
 
-// parseHeader parses a "goroutine N ... [state]:" line.
+// parseHeader parses a "goroutine N ... [state]:" line. Labels are inside
+// the brackets up to Go 1.26 (`[chan receive labels:{"k": "v"}]:`) and after
+// them from Go 1.27 (`[chan receive] {k: v, "a b": "c"}:`).
 func parseHeader(line string) (TracebackGoroutine, error) {
+	var labels127 map[string]string
+	if head, rest, ok := strings.Cut(line, "] {"); ok && strings.HasSuffix(line, "}:") && !strings.Contains(head, " labels:{") {
+		l, err := parseLabels127(strings.TrimSuffix(rest, ":"))
+		if err != nil {
+			return TracebackGoroutine{}, fmt.Errorf("labels in %q: %w", line, err)
+		}
+		labels127 = l
+		line = head + "]:"
+	}
+	g, err := parseHeader126(line)
+	if labels127 != nil {
+		g.Labels = labels127
+	}
+	return g, err
+}
+
+// parseLabels127 parses `k: v, "a b": "c"}` (Go 1.27: a key or value is
+// quoted only when it holds a character outside [a-zA-Z0-9./_]).
+func parseLabels127(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	token := func(s string) (string, string, error) {
+		if strings.HasPrefix(s, `"`) {
+			return cutQuoted(s)
+		}
+		i := 0
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '/' || s[i] == '_') {
+			i++
+		}
+		return s[:i], s[i:], nil
+	}
+	for first := true; ; first = false {
+		if s == "}" {
+			return labels, nil
+		}
+		if !first {
+			var ok bool
+			if s, ok = strings.CutPrefix(s, ", "); !ok {
+				return nil, fmt.Errorf("expected \", \" at %q", s)
+			}
+		}
+		key, rest, err := token(s)
+		if err != nil {
+			return nil, err
+		}
+		rest, ok := strings.CutPrefix(rest, ": ")
+		if !ok {
+			return nil, fmt.Errorf("missing \": \" after key %q", key)
+		}
+		val, rest, err := token(rest)
+		if err != nil {
+			return nil, err
+		}
+		labels[key] = val
+		s = rest
+	}
+}
+
+// parseHeader126 parses a header in the format up to Go 1.26.
+func parseHeader126(line string) (TracebackGoroutine, error) {
 	m := headerRE.FindStringSubmatch(line)
 	if m == nil {
 		return TracebackGoroutine{}, fmt.Errorf("malformed goroutine header %q", line)

@@ -1,0 +1,103 @@
+package dlvclient_test
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+	"github.com/dlv-tasks/dlv-tasks/model"
+)
+
+// longAge is how long testdata/longwait's workers are blocked before it is
+// ready: over a minute, so that the runtime prints "1 minutes".
+const longAge = 65 * time.Second
+
+// TestLongWaitsMatchRuntimeTraceback reads goroutines blocked for over a
+// minute (one target, waited for once): live, the wait is measured to the
+// host's CLOCK_MONOTONIC; from a Delve dump and from the kernel core of the
+// crash, to the latest clock reading the memory holds, a lower bound named
+// with its source. Each says the runtime's minutes, and `-min-wait 1m`
+// selects exactly the goroutines the runtime says waited a minute.
+//
+// The targets of every toolchain age side by side (parallel subtests); they
+// are read one at a time.
+func TestLongWaitsMatchRuntimeTraceback(t *testing.T) {
+	var readOne sync.Mutex
+	for _, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			exe := testutil.BuildTargetWith(t, "longwait", testutil.BuildOptions{Toolchain: tc.toolchain})
+			tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", longAge.String()},
+				[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"},
+				testutil.StartOptions{ReadyTimeout: longAge + 2*time.Minute, Cores: true})
+			readOne.Lock()
+			defer readOne.Unlock()
+			testLongWaits(t, exe, tg)
+		})
+	}
+}
+
+func testLongWaits(t *testing.T, exe string, tg *testutil.Target) {
+
+	s, err := dlvclient.Attach(tg.Pid)
+	require.NoError(t, err)
+	live, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	dump := filepath.Join(t.TempDir(), "delve.core")
+	require.NoError(t, s.Dump(dump))
+	require.NoError(t, s.Close())
+	text := crashLive(t, tg)
+	kernelCore, err := tg.Core()
+	require.NoError(t, err)
+	tb := parseTraceback(t, text)
+
+	var stuck []int64 // what the runtime says waited a minute or more
+	for id, g := range tb {
+		if g.Minutes >= 1 {
+			stuck = append(stuck, id)
+		}
+	}
+	sort.Slice(stuck, func(i, j int) bool { return stuck[i] < stuck[j] })
+	require.GreaterOrEqual(t, len(stuck), 5, "the five workers waited over a minute")
+
+	check := func(t *testing.T, snap *model.Snapshot, lowerBound bool) {
+		t.Logf("clock: %+v", snap.Clock)
+		require.Equal(t, lowerBound, snap.Clock.LowerBound)
+		require.NotEmpty(t, snap.Clock.Source)
+		compareSnapshot(t, snap, tb)
+		for _, id := range stuck {
+			g := snap.Goroutine(id)
+			require.NotNil(t, g)
+			require.Equalf(t, tb[id].Minutes, int(g.Waited/time.Minute), "goroutine %d waited %v", id, g.Waited)
+			require.GreaterOrEqual(t, g.Waited, longAge-time.Second, "goroutine %d", id)
+			require.Equal(t, lowerBound, g.WaitedAtLeast)
+		}
+		var selected []int64
+		for _, g := range chains.Select(snap.Goroutines, chains.Filter{MinWait: time.Minute}) {
+			selected = append(selected, g.ID)
+		}
+		require.Equal(t, stuck, selected, "-min-wait 1m")
+	}
+	t.Run("live", func(t *testing.T) {
+		require.Equal(t, "CLOCK_MONOTONIC", live.Clock.Source)
+		check(t, live, false)
+	})
+	for name, core := range map[string]string{"delve-dump": dump, "kernel-core": kernelCore} {
+		t.Run(name, func(t *testing.T) {
+			c, err := dlvclient.OpenCore(exe, core)
+			require.NoError(t, err)
+			defer c.Close()
+			snap, err := c.Snapshot(context.Background(), nil)
+			require.NoError(t, err)
+			check(t, snap, true)
+		})
+	}
+}

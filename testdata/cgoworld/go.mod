@@ -1,0 +1,3 @@
+module example.com/cgoworld
+
+go 1.26

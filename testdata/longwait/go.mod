@@ -1,0 +1,3 @@
+module example.com/longwait
+
+go 1.26
