@@ -32,6 +32,7 @@ func main() {
 // options are the flags every session command shares.
 type options struct {
 	commands []string
+	web      string // --web ADDR: serve the session in a browser
 }
 
 func newRootCommand() *cobra.Command {
@@ -46,6 +47,8 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringArrayVarP(&opts.commands, "command", "c", nil,
 		"run this prompt command and exit, instead of opening the prompt (repeatable)")
+	root.PersistentFlags().StringVar(&opts.web, "web", "",
+		"also serve the session in a browser at `ADDR` (127.0.0.1:0: loopback, a random port)")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "connect HOST:PORT",
@@ -90,6 +93,7 @@ func newRootCommand() *cobra.Command {
 		},
 	})
 	root.AddCommand(newDemoCommand(&opts))
+	root.AddCommand(newReportCommand())
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")
