@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -394,4 +395,160 @@ func TestReportInBrowser(t *testing.T) {
 		screenshot(t, ctx, "web-report.png")
 	}
 	exerciseViews(t, ctx, s)
+}
+
+// tracingStop reports whether /proc says the process is stopped by the
+// debugger.
+func tracingStop(t *testing.T, pid int) bool {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "State:"); ok {
+			return strings.Contains(v, "tracing stop")
+		}
+	}
+	t.Fatalf("no State in /proc/%d/status", pid)
+	return false
+}
+
+// waitProc waits until the process's tracing stop is as wanted.
+func waitProc(t *testing.T, ctx context.Context, pid int, stopped bool) {
+	t.Helper()
+	for tracingStop(t, pid) != stopped {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("pid %d: tracing stop never became %v", pid, stopped)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// liveWebhostile launches testdata/webhostile under Delve, stopped at
+// main.ready, with the tracker unoptimized so that cancel can call it.
+func liveWebhostile(t *testing.T) *dlvclient.Session {
+	t.Helper()
+	exe := testutil.BuildTargetFlags(t, "webhostile", "-gcflags="+model.TrackerPackage+"=-N -l")
+	s, err := dlvclient.Exec(exe, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	bp, err := s.Break("main.ready", "")
+	require.NoError(t, err)
+	st, err := s.Continue()
+	require.NoError(t, err)
+	require.False(t, st.Exited)
+	_, err = s.ClearBreakpoint(fmt.Sprint(bp.ID))
+	require.NoError(t, err)
+	return s
+}
+
+func TestLiveInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := liveWebhostile(t)
+	srv, err := web.New(s, s, nil)
+	require.NoError(t, err)
+	url, stop, err := web.Serve(srv, "", os.Stderr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stop() })
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	pid := snap.Target.PID
+	require.Positive(t, pid)
+
+	run(t, ctx, chromedp.Navigate(url))
+	waitRender(t, ctx, 0)
+	checkTableAgainstPs(t, ctx, s)
+	checkHostileStringsAreText(t, ctx)
+	exerciseViews(t, ctx, s)
+
+	// Continue, then halt, from the page: the process runs, then is in
+	// a tracing stop again.
+	require.True(t, tracingStop(t, pid))
+	waitJS(t, ctx, `!!document.getElementById('btn-continue') && !document.getElementById('btn-continue').disabled`)
+	run(t, ctx, click("#btn-continue"))
+	waitJS(t, ctx, `document.body.dataset.running === '1' && !document.getElementById('btn-halt').disabled`)
+	waitProc(t, ctx, pid, false)
+	// While it runs, reads are refused, not queued.
+	resp, err := http.Get(url + "api/table")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	n := renders(t, ctx)
+	run(t, ctx, click("#btn-halt"))
+	waitJS(t, ctx, `document.body.dataset.running === ''`)
+	waitRender(t, ctx, n) // the view is read again at the new stop
+	require.True(t, tracingStop(t, pid))
+	checkTableAgainstPs(t, ctx, s)
+
+	// Cancel a task, behind its confirmation.
+	gs := psJSON(t, s, query.PsRequest{})
+	var idle model.Goroutine
+	for _, g := range gs {
+		if g.Task != nil && g.Task.Name == "idle" {
+			idle = g
+		}
+	}
+	require.NotZero(t, idle.ID)
+	n = renders(t, ctx)
+	run(t, ctx, js(fmt.Sprintf("location.hash='#g/%d'", idle.ID)))
+	waitRender(t, ctx, n)
+	run(t, ctx, click("#cancel-task"))
+	waitJS(t, ctx, `!document.getElementById('cancel-confirm').hidden`)
+	n = renders(t, ctx)
+	run(t, ctx, click("#cancel-yes"))
+	waitRender(t, ctx, n)
+	require.Equal(t, "task cancelled", eval[string](t, ctx, `document.getElementById('status').textContent`))
+	d, err := query.New(s).CancelChain(context.Background(), chains.ID{Task: idle.Task.ID})
+	require.NoError(t, err)
+	hops := d.(*query.CancelChainDoc).Hops
+	require.NotEmpty(t, hops, "the tracker recorded the cancel")
+	require.Equal(t, model.CancelExplicit, hops[0].How)
+}
+
+// TestStateChangesNeedTokenAndSameOrigin drives the endpoints the way
+// another web page could.
+func TestStateChangesNeedTokenAndSameOrigin(t *testing.T) {
+	s := liveWebhostile(t)
+	srv, err := web.New(s, s, nil)
+	require.NoError(t, err)
+	url, stop, err := web.Serve(srv, "", os.Stderr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stop() })
+	post := func(path string, hdr map[string]string) int {
+		req, err := http.NewRequest(http.MethodPost, url+path, strings.NewReader(""))
+		require.NoError(t, err)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusForbidden, post("api/continue", nil), "no token")
+	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: "0" + srv.Token()[1:]}), "wrong token")
+	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: srv.Token(), "Origin": "http://evil.example"}), "cross-origin")
+	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: srv.Token(), "Sec-Fetch-Site": "cross-site"}), "cross-site")
+	resp, err := http.Get(url + "api/continue")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "GET does not continue")
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	require.True(t, tracingStop(t, snap.Target.PID), "nothing ran the target")
+	// A DNS-rebinding page reaches the server under its own host name.
+	req, err := http.NewRequest(http.MethodGet, url+"api/table", nil)
+	require.NoError(t, err)
+	req.Host = "attacker.example"
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusMisdirectedRequest, resp.StatusCode)
+	// With the token, from the page's origin: it runs.
+	require.Equal(t, http.StatusOK, post("api/continue", map[string]string{web.TokenHeader: srv.Token(), "Origin": strings.TrimSuffix(url, "/")}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitProc(t, ctx, snap.Target.PID, false)
+	require.Equal(t, http.StatusOK, post("api/halt", map[string]string{web.TokenHeader: srv.Token()}))
+	waitProc(t, ctx, snap.Target.PID, true)
 }
