@@ -391,9 +391,6 @@ func TestReportInBrowser(t *testing.T) {
 	waitRender(t, ctx, 0)
 	checkTableAgainstPs(t, ctx, s)
 	checkHostileStringsAreText(t, ctx)
-	if *screenshots != "" {
-		screenshot(t, ctx, "web-report.png")
-	}
 	exerciseViews(t, ctx, s)
 }
 
