@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -130,7 +131,11 @@ func loopbackHost(host string) bool {
 		h = host[:i]
 	}
 	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
-	return h == "localhost" || h == "::1" || strings.HasPrefix(h, "127.")
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h) // a name like 127.0.0.1.evil.example is not an IP
+	return ip != nil && ip.IsLoopback()
 }
 
 // httpError is an error with the status it is served with.
