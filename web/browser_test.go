@@ -162,7 +162,10 @@ func renders(t *testing.T, ctx context.Context) int {
 func waitJS(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond)))
-	require.NoError(t, err, "waiting for %s", cond)
+	if err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent + '\n' + document.getElementById('main').innerText.slice(0, 1500)`))
+		t.Fatalf("waiting for %s: %v; the page shows:\n%s", cond, err, shown)
+	}
 }
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
