@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,4 +50,25 @@ func TestLoopbackHost(t *testing.T) {
 	} {
 		require.Equal(t, want, loopbackHost(host), host)
 	}
+}
+
+func TestServeWarnsOffLoopback(t *testing.T) {
+	s, err := New(nil, nil, nil)
+	require.NoError(t, err)
+	var warn strings.Builder
+	url, stop, err := Serve(s, "", &warn)
+	require.NoError(t, err)
+	require.NoError(t, stop())
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+/$`, url)
+	require.Empty(t, warn.String(), "loopback: no warning")
+	require.False(t, s.AnyHost)
+
+	s, err = New(nil, nil, nil)
+	require.NoError(t, err)
+	_, stop, err = Serve(s, "0.0.0.0:0", &warn)
+	require.NoError(t, err)
+	require.NoError(t, stop())
+	require.Contains(t, warn.String(), "WARNING")
+	require.Contains(t, warn.String(), "NOT loopback only")
+	require.True(t, s.AnyHost)
 }
