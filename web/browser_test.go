@@ -360,21 +360,11 @@ func exerciseViews(t *testing.T, ctx context.Context, src query.Source) {
 	waitRender(t, ctx, n)
 }
 
-// webhostileCore is a kernel core of testdata/webhostile, made once.
-var webhostileCore struct {
-	sync.Once
-	exe, core string
-}
-
 func TestReportInBrowser(t *testing.T) {
 	ctx := browser(t)
-	webhostileCore.Do(func() {
-		exe := testutil.BuildTarget(t, "webhostile")
-		core, _ := testutil.CrashCore(t, exe, nil, nil)
-		webhostileCore.exe, webhostileCore.core = exe, core
-	})
-	require.NotEmpty(t, webhostileCore.core)
-	s, err := dlvclient.OpenCore(webhostileCore.exe, webhostileCore.core)
+	exe := testutil.BuildTarget(t, "webhostile")
+	core, _ := testutil.CrashCore(t, exe, nil, nil)
+	s, err := dlvclient.OpenCore(exe, core)
 	require.NoError(t, err)
 	defer s.Close()
 	path := filepath.Join(t.TempDir(), "report.html")
