@@ -91,7 +91,7 @@ func browser(t *testing.T) context.Context {
 	})
 	// The first run starts the browser and must not carry a timeout.
 	require.NoError(t, chromedp.Do(bctx))
-	ctx, cancelTimeout := context.WithTimeout(bctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(bctx, 5*time.Minute)
 	t.Cleanup(cancelTimeout)
 	return ctx
 }
@@ -161,7 +161,7 @@ func renders(t *testing.T, ctx context.Context) int {
 // waitJS polls a JavaScript condition until it holds.
 func waitJS(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(2*time.Minute)))
 	if err != nil {
 		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent + '\n' + document.getElementById('main').innerText.slice(0, 1500)`))
 		t.Fatalf("waiting for %s: %v; the page shows:\n%s", cond, err, shown)
@@ -302,6 +302,11 @@ func exerciseViews(t *testing.T, ctx context.Context, src query.Source) {
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('%s > ul').hidden === true`, node))
 	run(t, ctx, click(node+" > .node > button.toggle"))
 	waitJS(t, ctx, fmt.Sprintf(`document.querySelector('%s > ul').hidden === false && document.querySelector('%s > ul').textContent.includes('main.flusher')`, node, node))
+	// The task tree: tasks by name (as text), the group with its task.
+	taskTree := eval[string](t, ctx, `document.getElementById('task-tree').textContent`)
+	require.Contains(t, taskTree, "t:1 "+scriptTask)
+	require.Contains(t, taskTree, "group "+groupName)
+	require.Contains(t, taskTree, "t:4 idle")
 	screenshot(t, ctx, "web-tree.png")
 
 	// The goroutine page of the task whose context was cancelled: its
@@ -487,7 +492,7 @@ func TestLiveInBrowser(t *testing.T) {
 	n = renders(t, ctx)
 	run(t, ctx, click("#cancel-yes"))
 	waitRender(t, ctx, n)
-	require.Equal(t, "task cancelled", eval[string](t, ctx, `document.getElementById('status').textContent`))
+	waitJS(t, ctx, `document.getElementById('status').textContent === 'task cancelled'`)
 	d, err := query.New(s).CancelChain(context.Background(), chains.ID{Task: idle.Task.ID})
 	require.NoError(t, err)
 	hops := d.(*query.CancelChainDoc).Hops

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -39,6 +40,7 @@ type reportData struct {
 	Stacks          []reportStack           `json:"stacks"`
 	Exited          []model.ExitedGoroutine `json:"exited"`
 	Tree            any                     `json:"tree"`
+	TaskTree        any                     `json:"task_tree"`
 	Terminated      map[string]any          `json:"terminated"`
 	WhereTerminated map[string]any          `json:"where_terminated"`
 	Swallowed       map[string]any          `json:"swallowed"`
@@ -157,6 +159,11 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		return stats, fmt.Errorf("report: tree: %w", err)
 	}
 	d.Tree = tree.JSON()
+	if tasks, err := q.Tree(ctx, query.TreeRequest{OnlyTasks: true}); err == nil {
+		d.TaskTree = tasks.JSON()
+	} else if !errors.Is(err, chains.ErrNoTracker) {
+		return stats, fmt.Errorf("report: task tree: %w", err)
+	}
 
 	term, err := q.PsTerminated(ctx, query.PsTerminatedRequest{})
 	if err != nil {

@@ -101,6 +101,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/table", s.read(s.table))
 	s.mux.HandleFunc("GET /api/ps", s.read(s.ps))
 	s.mux.HandleFunc("GET /api/tree", s.read(s.tree))
+	s.mux.HandleFunc("GET /api/tasktree", s.read(s.taskTree))
 	s.mux.HandleFunc("GET /api/goroutine/{id}", s.read(s.goroutine))
 	s.mux.HandleFunc("GET /api/terminated", s.read(s.terminated))
 	s.mux.HandleFunc("GET /api/terminated/{id}", s.read(s.whereTerminated))
@@ -357,6 +358,19 @@ func (s *Server) ps(ctx context.Context, r *http.Request) (any, error) {
 
 func (s *Server) tree(ctx context.Context, _ *http.Request) (any, error) {
 	d, err := s.q.Tree(ctx, query.TreeRequest{OnlyGoroutines: true})
+	if err != nil {
+		return nil, err
+	}
+	return d.JSON(), nil
+}
+
+// taskTree answers the tracker's task tree (tasks and groups), or null
+// when the target does not use the tracker.
+func (s *Server) taskTree(ctx context.Context, _ *http.Request) (any, error) {
+	d, err := s.q.Tree(ctx, query.TreeRequest{OnlyTasks: true})
+	if errors.Is(err, chains.ErrNoTracker) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -180,6 +180,7 @@ async function get(path, params) {
   const r = REPORT.raw;
   if (path === "table") return reportTable(params);
   if (path === "tree") return r.tree;
+  if (path === "tasktree") return r.task_tree;
   if (path === "terminated") return r.terminated;
   if (path === "swallowed") return r.swallowed;
   if (path.startsWith("goroutine/")) return reportGoroutine(path.slice(10));
@@ -307,13 +308,48 @@ function treeNode(n, depth) {
   return li;
 }
 
+// collapsible makes a tree item whose children are built when first opened.
+function collapsible(line, kids, build, openNow) {
+  const li = el("li", {});
+  const list = el("ul", {});
+  list.hidden = true;
+  let built = false;
+  const toggle = el("button", {className: "toggle", disabled: !kids, "aria-expanded": "false"}, kids ? "▸" : "·");
+  toggle.addEventListener("click", () => {
+    if (!built) { list.replaceChildren(...build()); built = true; }
+    list.hidden = !list.hidden;
+    toggle.textContent = list.hidden ? "▸" : "▾";
+    toggle.setAttribute("aria-expanded", String(!list.hidden));
+  });
+  li.append(el("div", {className: "node"}, toggle, " ", line), list);
+  if (openNow && kids) toggle.click();
+  return li;
+}
+
+function taskItem(n, depth) {
+  const kids = (n.children || []).length + (n.groups || []).length;
+  const line = el("span", {className: "task", "data-task": n.id}, "t:" + n.id + " " + n.name, " ",
+    n.live ? el("span", {}, el("span", {className: "state"}, n.state || "running"), " in goroutine ", gLink(n.goroutine_id),
+      n.location ? el("span", {className: "at"}, " at " + loc(n.location)) : null)
+      : el("span", {className: "muted"}, n.outcome ? "ended: " + n.outcome : "ended"));
+  return collapsible(line, kids, () => [...(n.children || []).map(k => taskItem(k, depth + 1)), ...(n.groups || []).map(g => groupItem(g, depth + 1))], depth < 2);
+}
+
+function groupItem(g, depth) {
+  const line = el("span", {className: "group"}, "group ", el("b", {}, g.name || "#" + g.group_id), ` (${g.tasks.length} tasks)`);
+  return collapsible(line, g.tasks.length, () => g.tasks.map(k => taskItem(k, depth + 1)), depth < 2);
+}
+
 async function showTree() {
   MAIN.replaceChildren(el("h1", {}, "Creation tree"), el("p", {}, "loading…"));
   const roots = await get("tree");
+  const forest = await get("tasktree");
   const total = roots.reduce((s, n) => s + subtreeCount(n), 0);
-  MAIN.replaceChildren(el("h1", {}, "Creation tree"),
+  const tasks = forest ? [el("h2", {}, "Tasks"), el("ul", {className: "tree", id: "task-tree"},
+    (forest.tasks || []).map(n => taskItem(n, 0)), (forest.groups || []).map(g => groupItem(g, 0))), el("h2", {}, "Goroutines")] : [];
+  MAIN.replaceChildren(el("h1", {}, "Creation tree"), ...tasks,
     el("p", {}, `${total} goroutines; identical sibling subtrees are folded (×N). `,
-      el("button", {id: "expand-all", onclick: () => MAIN.querySelectorAll("button.toggle[aria-expanded=false]:not([disabled])").forEach(b => b.click())}, "expand visible")),
+      el("button", {id: "expand-all", onclick: () => document.getElementById("tree").querySelectorAll("button.toggle[aria-expanded=false]:not([disabled])").forEach(b => b.click())}, "expand visible")),
     el("ul", {className: "tree", id: "tree"}, roots.map(n => treeNode(n, 0))));
 }
 
@@ -473,7 +509,7 @@ async function pollSession() {
     el("button", {id: "btn-continue", disabled: s.running || s.exited, onclick: () => control("continue")}, "Continue"),
     el("button", {id: "btn-refresh", disabled: s.running, onclick: () => route()}, "Refresh"));
   document.body.dataset.running = s.running ? "1" : "";
-  if (s.running) { setStatus("running…"); setTimeout(pollSession, 500); return; }
+  if (s.running) { setStatus("running…"); schedulePoll(500); return; }
   if (s.exited) setStatus("the target exited with status " + s.exit_status, true);
   else if (s.error) setStatus(s.error, true);
   else setStatus(s.stopped_at ? "stopped at " + loc(s.stopped_at) + (s.breakpoint ? " (breakpoint " + s.breakpoint + ")" : "") : "stopped");
@@ -481,13 +517,20 @@ async function pollSession() {
 }
 
 let wasRunning = false;
+let pollTimer = null;
+
+// schedulePoll keeps one chain of session polls (only while the target runs).
+function schedulePoll(ms) {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(pollSession, ms);
+}
 
 async function control(what) {
   try {
     await livePost(what);
     wasRunning = true;
   } catch (e) { setStatus(e.message, true); }
-  pollSession();
+  schedulePoll(0);
 }
 
 // ---- routing ----
@@ -513,6 +556,8 @@ window.addEventListener("hashchange", route);
 if (!LIVE) {
   REPORT = loadReport();
   setStatus(REPORT.raw.title);
+  // A big report opens on where goroutines pile up: grouped by location.
+  if (REPORT.rows.length > 5000) table.group = "location";
 }
 pollSession();
 route();
