@@ -3,7 +3,7 @@ module github.com/dlv-tasks/dlv-tasks
 go 1.26.0
 
 require (
-	github.com/chromedp/cdproto v0.160.3
+	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-delve/delve v1.27.2
 	github.com/google/go-dap v0.12.0
