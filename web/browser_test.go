@@ -354,6 +354,13 @@ func exerciseViews(t *testing.T, ctx context.Context, src query.Source) {
 	waitRender(t, ctx, n)
 	ended := eval[[]string](t, ctx, `[...document.querySelectorAll('#ended-table tr[data-task] td:first-child')].map(td => td.textContent)`)
 	require.Equal(t, []string{"t:2 " + endedTask}, ended)
+	// Its details: how it ended, who cancelled it and why.
+	run(t, ctx, click("#ended-table tr[data-task] a"))
+	waitJS(t, ctx, `!!document.querySelector('#ended-detail h2')`)
+	detail := eval[string](t, ctx, `document.getElementById('ended-detail').textContent`)
+	require.Contains(t, detail, "t:2 "+endedTask+" — cancelled")
+	require.Contains(t, detail, fmt.Sprintf("cancel by goroutine %d", canceller.ID))
+	require.Contains(t, detail, causeText)
 	n = renders(t, ctx)
 	run(t, ctx, js("location.hash='#swallowed'"))
 	waitRender(t, ctx, n)
