@@ -24,6 +24,7 @@ func (t *Terminal) commandTable() []*command {
 		t.cancelChainCommand(),
 		t.breakCancelCommand(),
 		t.cancelCommand(),
+		t.webCommand(), t.reportCommand(),
 		{names: []string{"continue", "c"}, usage: "continue",
 			summary: "Resume the target until a breakpoint or exit.",
 			help:    "Resume the target until a breakpoint or exit; Ctrl-C halts it.",

@@ -81,6 +81,7 @@ type Terminal struct {
 	// selected is the goroutine that print, next and step act on (-1: the
 	// one Delve selected).
 	selected int64
+	web      webState
 }
 
 // New returns a Terminal that prints command output to out and notes
@@ -122,6 +123,11 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("unknown command %q (type help)", args[0])
 	}
+	release, err := t.acquire(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	t.q.Progress = t.Progress
 	t.out.ctx = ctx
 	t.out.style = render.Plain

@@ -32,6 +32,7 @@ func main() {
 // options are the flags every session command shares.
 type options struct {
 	commands []string
+	web      string // --web ADDR: serve the session in a browser
 	// redirect is where a launched target's stdout and stderr go ("":
 	// dlv-tasks' stderr, so that its stdout carries command output only).
 	redirect string
@@ -66,6 +67,8 @@ func newRootCommand() *cobra.Command {
 		"show output longer than the terminal through $PAGER (default less -FRX); never without this flag")
 	root.PersistentFlags().StringArrayVarP(&opts.commands, "command", "c", nil,
 		"run this prompt command and exit, instead of opening the prompt (repeatable)")
+	root.PersistentFlags().StringVar(&opts.web, "web", "",
+		"also serve the session in a browser at `ADDR` (127.0.0.1:0: loopback, a random port)")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "connect HOST:PORT",
@@ -121,6 +124,7 @@ func newRootCommand() *cobra.Command {
 	demoCmd := newDemoCommand(&opts)
 	addRedirectFlag(demoCmd, &opts)
 	root.AddCommand(demoCmd)
+	root.AddCommand(newReportCommand())
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")

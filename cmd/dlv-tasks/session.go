@@ -35,8 +35,14 @@ func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
 	}
+	if err := startWeb(t, opts); err != nil {
+		return err
+	}
+	defer t.StopWeb()
 	if len(opts.commands) > 0 {
-		return runCommands(t, opts.commands)
+		err := runCommands(t, opts.commands)
+		serveUntilInterrupt(opts)
+		return err
 	}
 	t.Confirm = confirmOnStdin
 	if banner != "" {
