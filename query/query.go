@@ -106,6 +106,8 @@ type Querier struct {
 	src Source
 	// Progress, if set, is told how a long read advances.
 	Progress model.Progress
+	// kept holds the snapshots kept for diff (query/diff.go).
+	kept kept
 }
 
 // New returns a Querier reading src.
