@@ -302,7 +302,9 @@ func groupVerdict(g *GroupTrend, persistent, seenTwice, unmoved int, at map[stri
 		monotone = monotone && g.Counts[i] >= g.Counts[i-1]
 	}
 	switch {
-	case growth >= noise(g.Before) && monotone && len(g.Ended) == 0 && seenTwice > 0 && unmoved == seenTwice:
+	// A group in which nothing ended and nothing moved does not fluctuate:
+	// any growth beyond a few is real, however large the group.
+	case growth >= noise(0) && monotone && len(g.Ended) == 0 && seenTwice > 0 && unmoved == seenTwice:
 		why = "0 ended, all blocked"
 		if len(at) == 1 {
 			for k := range at {

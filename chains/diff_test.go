@@ -263,3 +263,20 @@ func TestSameWaitWithoutPC(t *testing.T) {
 	b.WaitReason = "chan send"
 	assert.False(t, sameWait(&a, &b))
 }
+
+// A leak on a large base is named as soon as it grew by a few: nothing
+// ended and nothing moved, so the growth is no fluctuation.
+func TestCompareLeakOnALargeBase(t *testing.T) {
+	var samples []model.Sample
+	for i := 0; i < 3; i++ {
+		s := &model.Snapshot{}
+		for j := 0; j < 500+4*i; j++ {
+			s.Goroutines = append(s.Goroutines, site(int64(100+j), "main.fetchOnce", 88, model.StatusWaiting, "chan receive"))
+		}
+		samples = append(samples, model.Sample{TakenAt: t0.Add(time.Duration(i) * time.Second), Snapshot: s})
+	}
+	tr, err := Compare(samples, GroupByStart, "")
+	require.NoError(t, err)
+	assert.Equal(t, VerdictLeak, tr.Groups[0].Verdict)
+	assert.InDelta(t, 4.0, tr.Groups[0].RatePerSec, 0.001)
+}

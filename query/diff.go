@@ -35,23 +35,33 @@ type kept struct {
 }
 
 // sampleNow reads the current snapshot and stamps it.
+// A snapshot not read yet at this stop is stamped before it is read: the
+// target stopped before that, and the read may be long.
 func (q *Querier) sampleNow(ctx context.Context, name string) (model.Sample, error) {
+	before := time.Now()
+	if q.src.Cached() != nil {
+		before = time.Time{}
+	}
 	snap, err := q.snapshot(ctx)
 	if err != nil {
 		return model.Sample{}, err
 	}
-	return model.Sample{Name: name, Snapshot: snap, TakenAt: q.stamp(snap)}, nil
+	return model.Sample{Name: name, Snapshot: snap, TakenAt: q.stamp(snap, before)}, nil
 }
 
-// stamp returns when snap shows the target.
-func (q *Querier) stamp(snap *model.Snapshot) time.Time {
+// stamp returns when snap shows the target: the source's clock, else when
+// the Querier first saw it (before, when not zero: when it asked for it).
+func (q *Querier) stamp(snap *model.Snapshot, before time.Time) time.Time {
 	if c, ok := q.src.(CoreClock); ok {
 		if t, ok := c.SnapshotTime(); ok {
 			return t
 		}
 	}
 	if q.kept.seen != snap {
-		q.kept.seen, q.kept.seenAt = snap, time.Now()
+		if before.IsZero() {
+			before = time.Now()
+		}
+		q.kept.seen, q.kept.seenAt = snap, before
 	}
 	return q.kept.seenAt
 }

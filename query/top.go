@@ -34,6 +34,10 @@ const DefaultTopWindow = 10
 // after a failed Halt.
 var haltTimeout = 10 * time.Second
 
+// haltRetry is how long Running.Stop waits for the target to stop before
+// asking again.
+const haltRetry = 20 * time.Millisecond
+
 // TopRequest asks for a live top.
 type TopRequest struct {
 	// Interval is the time between samples (default 1 s).
@@ -119,16 +123,27 @@ func (b *Running) Stop() (model.StopState, error) {
 		return res.st, res.err
 	default:
 	}
-	_, herr := b.r.Halt()
+	// A Halt that reaches the debugger before the Continue has started is
+	// lost (Delve clears a pending stop request when it continues): halt
+	// again until the Continue returns.
+	deadline := time.Now().Add(haltTimeout)
 	var res contResult
-	if herr == nil {
-		res = <-b.done
-	} else {
+	for {
+		_, herr := b.r.Halt()
+		retry := time.NewTimer(haltRetry)
 		select {
 		case res = <-b.done:
-		case <-time.After(haltTimeout):
-			return model.StopState{}, fmt.Errorf("halt: %w (the target may still be running)", herr)
+			retry.Stop()
+		case <-retry.C:
+			if time.Now().Before(deadline) {
+				continue
+			}
+			if herr != nil {
+				return model.StopState{}, fmt.Errorf("halt: %w (the target may still be running)", herr)
+			}
+			return model.StopState{}, errors.New("halt: the target did not stop")
 		}
+		break
 	}
 	b.res = &res
 	return res.st, res.err
@@ -161,18 +176,46 @@ func (q *Querier) Top(ctx context.Context, r TopRequest, run Runner, quit <-chan
 	}
 	var (
 		window      []model.Sample
-		stoppedAt   = time.Now() // the target is halted when top starts
-		haltAsked   = stoppedAt
 		firstResume time.Time
 		paused      time.Duration
 		maxPause    time.Duration
 	)
+	// The target may have been stopped for long (at the prompt): let it run
+	// and stop it at once, so that the first sample's time is known.
+	bg := Resume(run)
 	for seq := 1; ; seq++ {
+		if seq > 1 {
+			wait := time.NewTimer(r.Interval - time.Since(firstResume)%r.Interval)
+			select {
+			case <-wait.C:
+			case <-ctx.Done():
+				wait.Stop()
+				return bg, ErrInterrupted
+			case <-quit:
+				wait.Stop()
+				return bg, nil
+			case res := <-bg.stopped():
+				wait.Stop()
+				return nil, stoppedByItself(res)
+			}
+		}
+		haltAsked := time.Now()
+		st, err := bg.Stop()
+		stoppedAt := time.Now()
+		if err != nil {
+			return q.resumeAfter(run, fmt.Errorf("halt for sample %d: %w", seq, err))
+		}
+		if st.Exited {
+			return nil, fmt.Errorf("the target exited with status %d", st.ExitStatus)
+		}
+		if st.Breakpoint != "" {
+			return nil, stoppedByItself(contResult{st: st})
+		}
 		snap, err := q.src.Snapshot(ctx, nil)
 		if err != nil {
 			return q.resumeAfter(run, fmt.Errorf("sample %d: %w", seq, Interrupted(err)))
 		}
-		bg := Resume(run)
+		bg = Resume(run)
 		resumed := time.Now()
 		pause := resumed.Sub(haltAsked)
 		if seq == 1 {
@@ -203,31 +246,6 @@ func (q *Querier) Top(ctx context.Context, r TopRequest, run Runner, quit <-chan
 		}
 		if seq == r.Samples {
 			return bg, nil
-		}
-		wait := time.NewTimer(time.Until(haltAsked.Add(r.Interval)))
-		select {
-		case <-wait.C:
-		case <-ctx.Done():
-			wait.Stop()
-			return bg, ErrInterrupted
-		case <-quit:
-			wait.Stop()
-			return bg, nil
-		case res := <-bg.stopped():
-			wait.Stop()
-			return nil, stoppedByItself(res)
-		}
-		haltAsked = time.Now()
-		st, err := bg.Stop()
-		stoppedAt = time.Now()
-		if err != nil {
-			return q.resumeAfter(run, fmt.Errorf("halt for sample %d: %w", seq+1, err))
-		}
-		if st.Exited {
-			return nil, fmt.Errorf("the target exited with status %d", st.ExitStatus)
-		}
-		if st.Breakpoint != "" {
-			return nil, stoppedByItself(contResult{st: st})
 		}
 	}
 }

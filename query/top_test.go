@@ -133,7 +133,7 @@ func TestTopSamplesAndLeavesTheTargetRunning(t *testing.T) {
 	require.NotEmpty(t, last.Verdicts)
 	assert.Equal(t, chains.VerdictLeak, last.Verdicts[0].Kind)
 	assert.Contains(t, last.Verdicts[0].Subject, "main.leak")
-	assert.Equal(t, []int{10, 15, 20, 25}, last.Groups[0].Counts)
+	assert.Equal(t, []int{15, 20, 25, 30}, last.Groups[0].Counts)
 	assert.Equal(t, chains.VerdictHot, last.Groups[1].Verdict)
 
 	var b strings.Builder
@@ -167,8 +167,8 @@ func TestTopEndsRunningOnEveryPath(t *testing.T) {
 		{name: "interrupted", cancel: true, want: ErrInterrupted.Error()},
 		{name: "quit key", quit: true},
 		{name: "emit fails", emitErr: true, want: emitErr.Error()},
-		{name: "snapshot fails", setup: func(f *liveFake) { f.failSnapshotAt = 2 }, want: "sample 3: read runtime.g structs: injected"},
-		{name: "first snapshot fails", setup: func(f *liveFake) { f.failSnapshotAt = 0 }, want: "sample 1: read runtime.g structs: injected"},
+		{name: "snapshot fails", setup: func(f *liveFake) { f.failSnapshotAt = 3 }, want: "sample 3: read runtime.g structs: injected"},
+		{name: "first snapshot fails", setup: func(f *liveFake) { f.failSnapshotAt = 1 }, want: "sample 1: read runtime.g structs: injected"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -210,7 +210,7 @@ func TestTopEndsRunningOnEveryPath(t *testing.T) {
 func TestTopTargetStopsByItself(t *testing.T) {
 	// The first interval is an hour: the breakpoint ends it.
 	f2 := newLiveFake()
-	f2.stopAt = 1
+	f2.stopAt = 2
 	bg, err := New(f2).Top(context.Background(), TopRequest{Interval: time.Hour}, f2, nil, func(*TopDoc) error { return nil })
 	assert.Nil(t, bg)
 	assert.EqualError(t, err, "the target stopped by itself (breakpoint 1, goroutine 7); top ended and left it there")

@@ -72,6 +72,8 @@ type Terminal struct {
 	// selected is the goroutine that print, next and step act on (-1: the
 	// one Delve selected).
 	selected int64
+	// overtime is the state of snapshot, diff and top (overtime.go).
+	overtime overtimeState
 }
 
 // New returns a Terminal that prints command output to out and notes
@@ -112,6 +114,9 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 	c, ok := t.byName[args[0]]
 	if !ok {
 		return fmt.Errorf("unknown command %q (type help)", args[0])
+	}
+	if err := t.haltBackground(); err != nil {
+		return err
 	}
 	t.q.Progress = t.Progress
 	t.out.ctx = ctx

@@ -28,6 +28,7 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 // runTerminal runs the -c commands, or the prompt after printing banner.
 func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 	t := terminal.New(s, os.Stdout, os.Stderr)
+	defer t.Close() // halts a target top left running, so the session can close
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
 	}
