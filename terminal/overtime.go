@@ -26,7 +26,7 @@ type overtimeState struct {
 }
 
 const (
-	diffUsage = "diff [A] [B] [-group creation|location|start|label KEY|parent|task|group] [-limit N] [-json]"
+	diffUsage = "diff [A] [B] [-group creation|location|start|label:KEY|parent|task|group] [-limit N] [-json]"
 	topUsage  = "top [-interval D] [-n N] [-group creation|location|start|label KEY|parent|task|group] [-limit N] [-json]"
 )
 
@@ -102,6 +102,10 @@ func (t *Terminal) diffCommand() *command {
 			var f trendFlags
 			f.declare(fs)
 			return func(ctx context.Context, args []string) error {
+				if f.group == "label" {
+					// A following word could be the key or A: diff takes one form.
+					return errors.New("-group label needs its key as label:KEY here (A and B are positional)")
+				}
 				group, label, rest, err := f.groupAndLabel(args)
 				if err != nil {
 					return err
@@ -161,7 +165,7 @@ func (t *Terminal) top(ctx context.Context, r query.TopRequest, asJSON bool) err
 		return errors.New("-interval must be positive")
 	}
 	if !t.session.Live() {
-		return errors.New("top needs a live target: on a core, keep snapshots of two cores and use dlv-tasks diff")
+		return errors.New("needs a live target: for cores, compare two with dlv-tasks diff EXE CORE1 CORE2")
 	}
 	quit, stopKeys := t.quitKey()
 	defer stopKeys()
