@@ -255,3 +255,41 @@ func (h *lineHook) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestDiffTrackerHistory diffs two stops of a target that starts, ends and
+// cancels tracker tasks at full speed: the tasks that ended and the contexts
+// cancelled in between are listed, and none of them before the first stop.
+func TestDiffTrackerHistory(t *testing.T) {
+	exe := testutil.BuildTarget(t, "churn")
+	tg := testutil.StartTracedTarget(t, exe, nil, nil)
+	s, err := dlvclient.Attach(tg.Pid)
+	require.NoError(t, err)
+	c := &closeOnce{Session: s, once: &sync.Once{}}
+	t.Cleanup(func() { c.Close() })
+	var out strings.Builder
+	term := New(s, &out, io.Discard)
+	require.NoError(t, term.Execute("snapshot"))
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	require.NoError(t, term.ExecuteContext(ctx, "continue"))
+	out.Reset()
+	require.NoError(t, term.Execute("diff -group task -json"))
+	var tr chains.Trend
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &tr))
+	require.NotEmpty(t, tr.EndedTasks, "churn ends tasks all the time")
+	require.NotEmpty(t, tr.Cancellations, "and cancels contexts")
+	before := tr.Samples[0].TakenAt
+	for _, e := range tr.EndedTasks {
+		assert.True(t, e.Ended.After(before.Add(-time.Second)), "t:%d ended at %s, before the first stop (%s)", e.Task.ID, e.Ended, before)
+	}
+	names := map[string]bool{}
+	for _, task := range tr.Tasks {
+		names[task.Name] = true
+	}
+	assert.True(t, names["churn-returned"] || names["churn-error"] || names["churn-cancelled"], "%+v", tr.Tasks)
+	out.Reset()
+	require.NoError(t, term.Execute("diff -group task"))
+	assert.Regexp(t, `in between: \d+ tasks ended, \d+ contexts cancelled`, out.String())
+	require.NoError(t, c.Close())
+	requireRunning(t, tg.Pid)
+}
