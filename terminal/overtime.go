@@ -225,8 +225,12 @@ func (t *Terminal) haltBackground() error {
 	if err != nil {
 		return fmt.Errorf("halting the target top left running: %w", err)
 	}
-	if st.Exited {
+	switch {
+	case st.Exited:
 		fmt.Fprintf(t.errOut, "the target exited with status %d while it ran\n", st.ExitStatus)
+	case st.Breakpoint != "":
+		// It stopped by itself while it ran after top: say where.
+		printState(t.errOut, st)
 	}
 	return nil
 }
