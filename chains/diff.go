@@ -246,7 +246,7 @@ func Compare(samples []model.Sample, key GroupKey, labelKey string) (*Trend, err
 				if unmovedAt[last.key] == nil {
 					unmovedAt[last.key] = map[string]bool{}
 				}
-				unmovedAt[last.key][m.g.WaitReason+" at "+locKey(m.g.Location)] = true
+				unmovedAt[last.key][m.g.WaitReason+" at "+shortLocKey(m.g.Location)] = true
 			}
 		}
 	}
@@ -286,6 +286,14 @@ func sameWait(a, b *model.Goroutine) bool {
 		return a.CurrentLocation.PC == b.CurrentLocation.PC
 	}
 	return a.CurrentLocation == b.CurrentLocation && a.Location == b.Location
+}
+
+// shortLocKey is locKey with the file cut to its directory and name.
+func shortLocKey(l model.Location) string {
+	if l.IsZero() {
+		return "<unknown>"
+	}
+	return l.Function + " " + shortFile(l.File) + ":" + strconv.Itoa(l.Line)
 }
 
 // noise is the change of a count that says nothing: at least 3, or a tenth

@@ -89,7 +89,7 @@ func TestCompareVerdicts(t *testing.T) {
 			assert.Len(t, leak.New, 20*(n-1))
 			assert.Empty(t, leak.Ended)
 			assert.Len(t, leak.Stuck, 10, "the first ten are in every sample and never moved")
-			assert.Contains(t, leak.Why, "all blocked in chan receive at main.fetchOnce /src/app/main.go:88")
+			assert.Contains(t, leak.Why, "all blocked in chan receive at main.fetchOnce app/main.go:88")
 
 			pile := groupByPrefix(t, tr, "main.runReportJob")
 			assert.Equal(t, VerdictPileUp, pile.Verdict)
@@ -106,7 +106,7 @@ func TestCompareVerdicts(t *testing.T) {
 
 			require.Len(t, tr.Verdicts, 3)
 			assert.Equal(t, VerdictLeak, tr.Verdicts[0].Kind)
-			assert.Equal(t, "leak suspect: main.fetchOnce +20.0/s, 0 ended, all blocked in chan receive at main.fetchOnce /src/app/main.go:88", tr.Verdicts[0].Text)
+			assert.Equal(t, "leak suspect: main.fetchOnce +20.0/s, 0 ended, all blocked in chan receive at main.fetchOnce app/main.go:88", tr.Verdicts[0].Text)
 			assert.Equal(t, VerdictPileUp, tr.Verdicts[1].Kind)
 			assert.Equal(t, VerdictHot, tr.Verdicts[2].Kind)
 			assert.Equal(t, "main.spin", tr.Verdicts[2].Subject)
@@ -248,7 +248,7 @@ func TestCompareByLabelAndNoTime(t *testing.T) {
 	assert.Equal(t, "label site", tr.By)
 	assert.Equal(t, "main.fetchOnce", tr.Groups[0].Key)
 	assert.Zero(t, tr.Groups[0].RatePerSec)
-	assert.Equal(t, "leak suspect: main.fetchOnce +20, 0 ended, all blocked in chan receive at main.fetchOnce /src/app/main.go:88", tr.Verdicts[0].Text)
+	assert.Equal(t, "leak suspect: main.fetchOnce +20, 0 ended, all blocked in chan receive at main.fetchOnce app/main.go:88", tr.Verdicts[0].Text)
 	assert.Equal(t, "-2.5/s", RateText(-2.5, -5, 2*time.Second))
 }
 
