@@ -115,6 +115,8 @@ type Querier struct {
 	trackerUse    *model.Tracker
 	trackerUseErr error
 	trackerUsed   bool
+	// kept holds the snapshots kept for diff (query/diff.go).
+	kept kept
 }
 
 // useTracker records that a query relied on tr (or met err reading it).

@@ -82,6 +82,8 @@ type Terminal struct {
 	// one Delve selected).
 	selected int64
 	web      webState
+	// overtime is the state of snapshot, diff and top (overtime.go).
+	overtime overtimeState
 }
 
 // New returns a Terminal that prints command output to out and notes
@@ -128,6 +130,9 @@ func (t *Terminal) ExecuteContext(ctx context.Context, line string) error {
 		return err
 	}
 	defer release()
+	if err := t.haltBackground(); err != nil {
+		return err
+	}
 	t.q.Progress = t.Progress
 	t.out.ctx = ctx
 	t.out.style = render.Plain

@@ -125,6 +125,7 @@ func newRootCommand() *cobra.Command {
 	addRedirectFlag(demoCmd, &opts)
 	root.AddCommand(demoCmd)
 	root.AddCommand(newReportCommand())
+	root.AddCommand(newDiffCommand())
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")

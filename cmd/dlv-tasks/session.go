@@ -32,6 +32,7 @@ func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 	if opts.pager {
 		t.Page = terminalPager(os.Stdout)
 	}
+	defer t.Close() // halts a target top left running, so the session can close
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
 	}
