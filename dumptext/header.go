@@ -18,6 +18,7 @@ import (
 //	goroutine 1 gp=0xc000002380 m=0 mp=0x6d5e60 [running, locked to thread]:
 //	goroutine 9 [select, 5 minutes, locked to thread, synctest bubble 3 labels:{"k": "v"}]:
 //	goroutine 4 [chan receive (leaked)]:
+//
 // Parts it cannot read (labels, an unknown ", …" part) are warnings: the
 // goroutine is kept without them.
 func parseHeader(s []byte, p *parser) (g Goroutine, warnings []string, err error) {

@@ -90,6 +90,7 @@ func newRootCommand() *cobra.Command {
 		},
 	})
 	root.AddCommand(newDemoCommand(&opts))
+	root.AddCommand(newStacksCommand(&opts))
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")

@@ -26,7 +26,7 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 }
 
 // runTerminal runs the -c commands, or the prompt after printing banner.
-func runTerminal(s *dlvclient.Session, opts options, banner string) error {
+func runTerminal(s terminal.Session, opts options, banner string) error {
 	t := terminal.New(s, os.Stdout, os.Stderr)
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
