@@ -60,6 +60,9 @@ func openDump(where string, index int) (*dumptext.Source, string, error) {
 	defer r.Close()
 	file, err := dumptext.Parse(r, dumptext.Options{})
 	if err != nil {
+		if file != nil && len(file.Notes) > 0 {
+			return nil, "", fmt.Errorf("read %s: %w (%s)", name, err, file.Notes[0].Text)
+		}
 		return nil, "", fmt.Errorf("read %s: %w", name, err)
 	}
 	n := len(file.Dumps)
