@@ -127,6 +127,8 @@ type parser struct {
 	pending *model.Frame // function line waiting for its location
 	created *model.Location
 	frames  []model.Frame // frames of the stack being read
+	chunks  [][]Goroutine // the current dump's goroutines, chunkSize each
+	count   int           // goroutines in chunks
 	arena   []model.Frame // storage the goroutines' frames are copied into
 
 	goroutines   int
@@ -135,6 +137,12 @@ type parser struct {
 	firstSkipped int
 	omitted      int // notes over MaxNotes
 }
+
+// chunkSize is how many goroutines a chunk holds while a dump is read.
+const chunkSize = 4096
+
+// gAt returns the current dump's i-th goroutine.
+func (p *parser) gAt(i int) *Goroutine { return &p.chunks[i/chunkSize][i%chunkSize] }
 
 func newParser(opts Options) *parser {
 	return &parser{opts: opts, file: &File{}, names: map[string]string{}}
@@ -362,7 +370,7 @@ func (p *parser) preamble(s []byte, search bool) {
 	switch kind {
 	case "panic", "fatal", "profile":
 		// A new crash or profile page after goroutines: a new dump.
-		if p.dump != nil && len(p.dump.Goroutines) > 0 {
+		if p.dump != nil && p.count > 0 {
 			p.endDump()
 		}
 	}
@@ -370,7 +378,7 @@ func (p *parser) preamble(s []byte, search bool) {
 	if d == nil {
 		return
 	}
-	if len(d.Goroutines) > 0 {
+	if p.count > 0 {
 		// The crash output of other threads (GOTRACEBACK=crash): part of
 		// this dump, not kept.
 		return
@@ -458,6 +466,13 @@ func (p *parser) endDump() {
 		d.Notes = append(d.Notes, Note{Text: fmt.Sprintf("%d more notes not shown", p.omitted)})
 	}
 	p.skipped, p.omitted = 0, 0
+	// One exact-size copy of the goroutines, rather than the repeated
+	// copies of a growing slice.
+	d.Goroutines = make([]Goroutine, p.count)
+	for i, c := range p.chunks {
+		copy(d.Goroutines[i*chunkSize:], c)
+	}
+	p.chunks, p.count = nil, 0
 	if len(d.Goroutines) > 0 {
 		p.file.Dumps = append(p.file.Dumps, d)
 	} else {
@@ -478,7 +493,7 @@ func (p *parser) header(s []byte) {
 		return
 	}
 	g.Line = p.lineno
-	if prev, seen := p.ids[g.ID]; seen && p.dump != nil && !p.dump.Goroutines[prev].StackUnavailable && g.ID != 0 {
+	if prev, seen := p.ids[g.ID]; seen && p.dump != nil && !p.gAt(prev).StackUnavailable && g.ID != 0 {
 		// The same goroutine again with a stack: the next dump.
 		p.endDump()
 	}
@@ -501,12 +516,12 @@ func (p *parser) header(s []byte) {
 		// A goroutine printed as "running on other thread" first, and by
 		// its thread later (GOTRACEBACK=crash): the later one has the
 		// stack; its creator is printed both times.
-		old := d.Goroutines[prev]
+		old := p.gAt(prev)
 		if g.CreatedBy.IsZero() {
 			g.CreatedBy, g.ParentID = old.CreatedBy, old.ParentID
 		}
-		d.Goroutines[prev] = g
-		p.g = &d.Goroutines[prev]
+		*old = g
+		p.g = old
 		return
 	}
 	if p.goroutines >= p.opts.MaxGoroutines {
@@ -518,9 +533,14 @@ func (p *parser) header(s []byte) {
 		return
 	}
 	p.goroutines++
-	p.ids[g.ID] = len(d.Goroutines)
-	d.Goroutines = append(d.Goroutines, g)
-	p.g = &d.Goroutines[len(d.Goroutines)-1]
+	p.ids[g.ID] = p.count
+	if p.count%chunkSize == 0 {
+		p.chunks = append(p.chunks, make([]Goroutine, 0, chunkSize))
+	}
+	c := &p.chunks[len(p.chunks)-1]
+	*c = append(*c, g)
+	p.count++
+	p.g = &(*c)[len(*c)-1]
 	d.LastLine = p.lineno
 }
 

@@ -19,11 +19,16 @@ const userFrameDepth = 30
 // minute granularity), and a goroutine whose stack was not printed is
 // marked Unreadable.
 func (d *Dump) Snapshot(target model.Target) *model.Snapshot {
-	snap := &model.Snapshot{Target: target, Goroutines: make([]model.Goroutine, len(d.Goroutines))}
-	for i := range d.Goroutines {
-		snap.Goroutines[i] = d.Goroutines[i].model()
+	// Sort an index rather than the (large) goroutine records.
+	order := make([]int32, len(d.Goroutines))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
+	sort.Slice(order, func(i, j int) bool { return d.Goroutines[order[i]].ID < d.Goroutines[order[j]].ID })
+	snap := &model.Snapshot{Target: target, Goroutines: make([]model.Goroutine, len(d.Goroutines))}
+	for i, k := range order {
+		snap.Goroutines[i] = d.Goroutines[k].model()
+	}
 	return snap
 }
 
