@@ -22,7 +22,7 @@ import (
 // Parts it cannot read (labels, an unknown ", …" part) are warnings: the
 // goroutine is kept without them.
 func parseHeader(s []byte, p *parser) (g Goroutine, warnings []string, err error) {
-	s = bytes.TrimRight(s, " ")
+	s = trimSpaceRight(s)
 	rest := s[len(goroutinePrefix):]
 	n := 0
 	for n < len(rest) && isDigit(rest[n]) {
@@ -58,18 +58,29 @@ func parseHeader(s []byte, p *parser) (g Goroutine, warnings []string, err error
 	}
 	inner := rest[2 : len(rest)-2]
 	if i := bytes.Index(inner, []byte(" labels:{")); i >= 0 {
-		labels, err := parseLabels(inner[i+len(" labels:{"):], p)
-		if err != nil {
+		text := inner[i+len(" labels:{"):]
+		if labels, ok := p.labelSets[string(text)]; ok {
+			g.Labels = labels
+		} else if labels, err := parseLabels(text, p); err != nil {
 			warnings = append(warnings, fmt.Sprintf("goroutine %d: labels not read: %v", id, err))
 		} else {
 			g.Labels = labels
+			if len(p.labelSets) < 4096 {
+				p.labelSets[string(text)] = labels
+			}
 		}
 		inner = inner[:i]
 	}
 	state := inner
 	if i := bytes.Index(inner, []byte(", ")); i >= 0 {
 		state = inner[:i]
-		for _, part := range bytes.Split(inner[i+2:], []byte(", ")) {
+		for parts := inner[i+2:]; len(parts) > 0; {
+			part := parts
+			if j := bytes.Index(parts, []byte(", ")); j >= 0 {
+				part, parts = parts[:j], parts[j+2:]
+			} else {
+				parts = nil
+			}
 			switch {
 			case bytes.Equal(part, []byte("locked to thread")):
 				g.Locked = true

@@ -112,6 +112,9 @@ type parser struct {
 	opts  Options
 	file  *File
 	names map[string]string // interned function, file, label strings
+	// labelSets shares one map between goroutines printed with the same
+	// labels text (bounded).
+	labelSets map[string]map[string]string
 
 	lineno int
 	long   []byte // a line longer than bufio's buffer, assembled
@@ -145,7 +148,7 @@ const chunkSize = 4096
 func (p *parser) gAt(i int) *Goroutine { return &p.chunks[i/chunkSize][i%chunkSize] }
 
 func newParser(opts Options) *parser {
-	return &parser{opts: opts, file: &File{}, names: map[string]string{}}
+	return &parser{opts: opts, file: &File{}, names: map[string]string{}, labelSets: map[string]map[string]string{}}
 }
 
 // readLine returns the next line without its end of line, at most
@@ -172,7 +175,9 @@ func (p *parser) readLine(br *bufio.Reader) ([]byte, error) {
 		line = line[:p.opts.MaxLineBytes]
 		p.notef(p.lineno+1, "line longer than %d bytes: the rest was skipped", p.opts.MaxLineBytes)
 	}
-	line = bytes.TrimRight(line, "\r\n")
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
 	return line, err
 }
 
@@ -294,12 +299,20 @@ func (p *parser) stripPrefix(raw []byte) ([]byte, bool) {
 	return raw[j:], true
 }
 
+// trimSpaceRight removes trailing spaces.
+func trimSpaceRight(s []byte) []byte {
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isHeader reports whether s is a goroutine header: "goroutine N" followed
 // by " [" or " gp=", ending with "]:".
 func isHeader(s []byte) bool {
-	if !bytes.HasPrefix(s, goroutinePrefix) || !bytes.HasSuffix(bytes.TrimRight(s, " "), []byte("]:")) {
+	if !bytes.HasPrefix(s, goroutinePrefix) || !bytes.HasSuffix(trimSpaceRight(s), []byte("]:")) {
 		return false
 	}
 	rest := s[len(goroutinePrefix):]
@@ -493,8 +506,12 @@ func (p *parser) header(s []byte) {
 		return
 	}
 	g.Line = p.lineno
-	if prev, seen := p.ids[g.ID]; seen && p.dump != nil && !p.gAt(prev).StackUnavailable && g.ID != 0 {
-		// The same goroutine again with a stack: the next dump.
+	prev, seen := p.ids[g.ID]
+	// A goroutine printed as "running on other thread" first is printed
+	// again by its own thread (GOTRACEBACK=crash): merged. Printed again
+	// after its stack: the next dump.
+	merge := seen && p.gAt(prev).StackUnavailable
+	if seen && !merge {
 		p.endDump()
 	}
 	d := p.currentDump()
@@ -512,10 +529,9 @@ func (p *parser) header(s []byte) {
 		p.skipG = true
 		return
 	}
-	if prev, seen := p.ids[g.ID]; seen {
-		// A goroutine printed as "running on other thread" first, and by
-		// its thread later (GOTRACEBACK=crash): the later one has the
-		// stack; its creator is printed both times.
+	if merge {
+		// The later section has the stack; the creator is printed both
+		// times.
 		old := p.gAt(prev)
 		if g.CreatedBy.IsZero() {
 			g.CreatedBy, g.ParentID = old.CreatedBy, old.ParentID
@@ -598,7 +614,10 @@ func (p *parser) store(fs []model.Frame) []model.Frame {
 // one.
 func (p *parser) stackLine(s []byte) bool {
 	if s[0] == '\t' || s[0] == ' ' {
-		t := bytes.TrimLeft(s, " \t")
+		t := s
+		for len(t) > 0 && (t[0] == '\t' || t[0] == ' ') {
+			t = t[1:]
+		}
 		if bytes.Equal(t, unavailable) {
 			if p.g != nil {
 				p.g.StackUnavailable = true
@@ -753,7 +772,7 @@ func functionName(s []byte) ([]byte, bool) {
 	}
 	// The arguments hold no parentheses; a method's receiver does, but it
 	// is followed by the method name, not the end of the line.
-	if bytes.ContainsAny(s[:i], " \t") {
+	if bytes.IndexByte(s[:i], ' ') >= 0 || bytes.IndexByte(s[:i], '\t') >= 0 {
 		return nil, false
 	}
 	return s[:i], true
