@@ -285,7 +285,7 @@ func TestStacksAgreesWithCoreMany(t *testing.T) {
 // TestStacksNeedsNoProcess: commands that need a process say so in one line.
 func TestStacksNeedsNoProcess(t *testing.T) {
 	fixture := filepath.Join(testutil.RepoRoot(t), "dumptext", "testdata", "go121_panic.txt")
-	for _, c := range []string{"continue", "next", "break main.main", "print x", "dump /tmp/x"} {
+	for _, c := range []string{"continue", "next", "break main.main", "print x", "dump /tmp/x", "break-cancel 18", "cancel -y 18"} {
 		r := run(t, "", nil, "stacks", fixture, "-c", c)
 		require.NotEqualf(t, 0, r.code, "%s", c)
 		require.Containsf(t, r.stderr, model.ErrDumpNotLive.Error(), "%s", c)
