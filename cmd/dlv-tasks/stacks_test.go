@@ -48,12 +48,13 @@ func decodeAll[T any](t *testing.T, text string) []T {
 
 // readSide runs `ps -json` and `where ID -json` for every goroutine, through
 // the dlv-tasks binary, with the session arguments given.
-func readSide(t *testing.T, depth int, session ...string) (map[int64]model.Goroutine, map[int64]whereJSON) {
+func readSide(t *testing.T, depth int, session ...string) (map[int64]model.Goroutine, map[int64]whereJSON, jsonShape) {
 	t.Helper()
 	r := run(t, "", nil, append(session, "-c", "ps -json")...)
 	require.Equalf(t, 0, r.code, "%v ps: %s", session, r.stderr)
 	var gs []model.Goroutine
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &gs))
+	psOut := r.stdout
 	byID := map[int64]model.Goroutine{}
 	args := append([]string{}, session...)
 	for _, g := range gs {
@@ -68,7 +69,39 @@ func readSide(t *testing.T, depth int, session ...string) (map[int64]model.Gorou
 	for _, w := range decodeAll[whereJSON](t, r.stdout) {
 		wheres[w.Goroutine.ID] = w
 	}
-	return byID, wheres
+	shape := jsonShape{}
+	for _, doc := range decodeAll[any](t, psOut) {
+		collectShape(shape, "ps", doc)
+	}
+	for _, doc := range decodeAll[any](t, r.stdout) {
+		collectShape(shape, "where", doc)
+	}
+	return byID, wheres, shape
+}
+
+// jsonShape is the set of key paths (with their JSON types) of documents.
+type jsonShape map[string]bool
+
+func collectShape(s jsonShape, path string, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		s[path+":object"] = true
+		for k, e := range v {
+			if path == "ps" || strings.HasSuffix(path, ".labels") {
+				k = "*" // label keys are data
+			}
+			collectShape(s, path+"."+k, e)
+		}
+	case []any:
+		s[path+":array"] = true
+		for _, e := range v {
+			collectShape(s, path+"[]", e)
+		}
+	case nil:
+		// null: the type of an empty value, not a shape
+	default:
+		s[fmt.Sprintf("%s:%T", path, v)] = true
+	}
 }
 
 // genericName writes a generic function's type arguments as the runtime's
@@ -153,8 +186,21 @@ func differential(t *testing.T, target string, args, env []string) (counts map[s
 	require.NoError(t, os.WriteFile(txt, text, 0o644))
 
 	const depth = 256
-	coreGs, coreWhere := readSide(t, depth, "core", exe, core)
-	dumpGs, dumpWhere := readSide(t, depth, "stacks", txt)
+	coreGs, coreWhere, coreShape := readSide(t, depth, "core", exe, core)
+	dumpGs, dumpWhere, dumpShape := readSide(t, depth, "stacks", txt)
+	// --json: the same key paths with the same types, except where the
+	// core knows more: PCs (omitted when zero), an exited parent's start.
+	for k := range dumpShape {
+		// A frame's err (omitempty) marks where the runtime elided frames;
+		// the core sets it where Delve cannot unwind.
+		frameErr := strings.HasSuffix(k, "[].err:string")
+		require.Truef(t, coreShape[k] || frameErr, "--json key %s from the text is not in the core's documents", k)
+	}
+	for k := range coreShape {
+		pcOnly := strings.HasSuffix(k, ".pc:float64") // omitempty: a dump has no PCs
+		exitedStart := strings.Contains(k, ".parent_exited_start.")
+		require.Truef(t, dumpShape[k] || pcOnly || exitedStart, "--json key %s of the core is not in the text's documents", k)
+	}
 
 	ids := func(m map[int64]model.Goroutine) []int64 {
 		var out []int64
