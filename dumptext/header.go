@@ -65,7 +65,7 @@ func parseHeader(s []byte, p *parser) (g Goroutine, warnings []string, err error
 			warnings = append(warnings, fmt.Sprintf("goroutine %d: labels not read: %v", id, err))
 		} else {
 			g.Labels = labels
-			if len(p.labelSets) < 4096 {
+			if len(p.labelSets) < 4096 && len(text) <= 4096 {
 				p.labelSets[string(text)] = labels
 			}
 		}

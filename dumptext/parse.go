@@ -17,7 +17,7 @@ type Options struct {
 	// longer line is skipped, with a note.
 	MaxLineBytes int
 	// MaxGoroutines is the most goroutines kept over all dumps (default
-	// 10,000,000).
+	// 2,000,000: each costs about 600 bytes besides its frames).
 	MaxGoroutines int
 	// MaxFrames is the most frames kept per goroutine and per ancestor
 	// section (default 1024; the runtime prints at most 100 logical frames
@@ -37,7 +37,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultMaxLineBytes  = 1 << 20
-	DefaultMaxGoroutines = 10_000_000
+	DefaultMaxGoroutines = 2_000_000
 	DefaultMaxFrames     = 1024
 	DefaultMaxDumps      = 1024
 	DefaultMaxNotes      = 50
@@ -310,9 +310,15 @@ func trimSpaceRight(s []byte) []byte {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isHeader reports whether s is a goroutine header: "goroutine N" followed
-// by " [" or " gp=", ending with "]:".
-func isHeader(s []byte) bool {
-	if !bytes.HasPrefix(s, goroutinePrefix) || !bytes.HasSuffix(trimSpaceRight(s), []byte("]:")) {
+// by " [" or " gp=", ending with "]:" (and maybe spaces).
+func isHeader(s []byte) bool { return hasHeaderEnd(s) && hasHeaderStart(s) }
+
+// hasHeaderEnd reports whether s ends like a goroutine header.
+func hasHeaderEnd(s []byte) bool { return bytes.HasSuffix(trimSpaceRight(s), []byte("]:")) }
+
+// hasHeaderStart reports whether s starts like a goroutine header.
+func hasHeaderStart(s []byte) bool {
+	if !bytes.HasPrefix(s, goroutinePrefix) {
 		return false
 	}
 	rest := s[len(goroutinePrefix):]
@@ -328,18 +334,22 @@ func isHeader(s []byte) bool {
 }
 
 // headerIndex returns where a goroutine header starts in raw (after a log
-// prefix), or -1.
+// prefix), or -1. It is linear in raw's length: the end is checked once,
+// and the digit runs after each "goroutine " do not overlap.
 func headerIndex(raw []byte) int {
+	if !hasHeaderEnd(raw) {
+		return -1
+	}
 	off := 0
 	for {
 		i := bytes.Index(raw[off:], goroutinePrefix)
 		if i < 0 {
 			return -1
 		}
-		if isHeader(raw[off+i:]) {
+		if hasHeaderStart(raw[off+i:]) {
 			return off + i
 		}
-		off += i + 1
+		off += i + len(goroutinePrefix)
 	}
 }
 
