@@ -14,7 +14,9 @@
 # default GOTRACEBACK, SIGQUIT once it is READY, its stderr kept. dlv-tasks
 # runs `stacks FILE -c 'ps -group stack -limit 10'` (parse, build the
 # snapshot, group every goroutine by its whole stack); pp runs with its
-# default aggregation. Each is measured REPS times with /usr/bin/time -v.
+# default aggregation. Each is measured REPS times with /usr/bin/time -v;
+# on a loaded machine compare the CPU times (user+sys), which the load
+# average printed with the results inflates less than wall times.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -95,7 +97,7 @@ report() {
 	rss=$(median 2)
 	cpu=$(median 3)
 	printf '%-10s %10s %10s %10.0f %12.2f\n' "$tool" "$wall" "$cpu" "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss * 1024 / $BYTES" | bc -l)"
-	eval "${tool//-/_}_wall=$wall; ${tool//-/_}_rss=$rss"
+	eval "${tool//-/_}_wall=$wall; ${tool//-/_}_rss=$rss; ${tool//-/_}_cpu=$cpu"
 }
 
 measure_cpu "$OUT/dlv-tasks" stacks "$DUMP" -c 'ps -group stack -limit 10'
@@ -105,8 +107,9 @@ report dlv-tasks
 if [ -n "$PP" ] && [ -x "$PP" ]; then
 	measure_cpu "$PP" -no-color "$DUMP"
 	report pp
-	printf 'pp / dlv-tasks: %.1fx the time, %.1fx the memory\n' \
-		"$(echo "$pp_wall / $dlv_tasks_wall" | bc -l)" "$(echo "$pp_rss / $dlv_tasks_rss" | bc -l)"
+	printf 'pp / dlv-tasks: %.1fx the wall time, %.1fx the CPU time, %.1fx the memory\n' \
+		"$(echo "$pp_wall / $dlv_tasks_wall" | bc -l)" "$(echo "$pp_cpu / $dlv_tasks_cpu" | bc -l)" \
+		"$(echo "$pp_rss / $dlv_tasks_rss" | bc -l)"
 else
 	echo "pp: skipped (set PP=/path/to/pp or PANICPARSE_SRC=checkout)"
 fi
