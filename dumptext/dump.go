@@ -71,8 +71,10 @@ type Goroutine struct {
 	WaitMinutes int
 	// Locked is ", locked to thread".
 	Locked bool
-	// Labels are the pprof labels printed with GODEBUG=tracebacklabels=1
-	// (Go 1.26+); nil when none were printed.
+	// Labels are the pprof labels printed with GODEBUG=tracebacklabels=1:
+	// inside the brackets, quoted, in Go 1.26 (labels:{"k": "v"}), after
+	// them, bare where possible, from Go 1.27 ({k: v}); nil when none
+	// were printed.
 	Labels map[string]string
 	// M is the header's "m=" value with GOTRACEBACK=system/crash ("nil",
 	// or the M's id), "" when absent.

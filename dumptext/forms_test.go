@@ -149,3 +149,32 @@ func TestPprofDebug2WithLabels(t *testing.T) {
 	}
 	require.Equal(t, 2, labelled)
 }
+
+// Go 1.27 prints labels after the brackets, bare where they need no
+// quoting: real output of a go1.27.3 program's debug=2 profile, with
+// GODEBUG=tracebacklabels=1, labels empty, bare and quoted, and a generic
+// method of a generic type.
+func TestLabelsGo127(t *testing.T) {
+	d := parseFile(t, "go127_labels.txt").Dumps[0]
+	require.Empty(t, d.Notes)
+	require.Equal(t, []int64{1, 19, 20}, ids(d))
+	g := d.Goroutine(19)
+	require.Equal(t, "select (no cases)", g.WaitReason)
+	require.Equal(t, map[string]string{"empty": "", "needs quote": `a "b"`, "plain": "v1"}, g.Labels)
+	require.EqualValues(t, 1, g.ParentID)
+	require.Equal(t, "main.(*Box[...]).Wait", d.Goroutine(20).Frames[0].Function)
+	require.Nil(t, d.Goroutine(20).Labels)
+
+	for _, h := range []string{
+		`goroutine 5 [sleep, 3 minutes, locked to thread] {a/b: x.y_z, "": "]:"}:`,
+		`goroutine 5 [sleep, 3 minutes, locked to thread] {a/b: x.y_z, "": "]:"}:  `,
+	} {
+		file, err := Parse(strings.NewReader(h+"\nmain.f()\n\t/a.go:1 +0x1\n"), Options{})
+		require.NoError(t, err)
+		g := file.Dumps[0].Goroutine(5)
+		require.Empty(t, file.Dumps[0].Notes)
+		require.Equal(t, map[string]string{"a/b": "x.y_z", "": "]:"}, g.Labels)
+		require.Equal(t, 3, g.WaitMinutes)
+		require.True(t, g.Locked)
+	}
+}

@@ -16,7 +16,8 @@ import (
 //	goroutine 7 [chan receive]:
 //	goroutine 7 gp=0xc000003500 m=nil [chan receive, 2 minutes]:
 //	goroutine 1 gp=0xc000002380 m=0 mp=0x6d5e60 [running, locked to thread]:
-//	goroutine 9 [select, 5 minutes, locked to thread, synctest bubble 3 labels:{"k": "v"}]:
+//	goroutine 9 [select, 5 minutes, locked to thread, synctest bubble 3 labels:{"k": "v"}]:  (Go 1.26)
+//	goroutine 9 [select, 5 minutes] {k: v, "a b": "c\n"}:  (Go 1.27)
 //	goroutine 4 [chan receive (leaked)]:
 //
 // Parts it cannot read (labels, an unknown ", …" part) are warnings: the
@@ -53,23 +54,35 @@ func parseHeader(s []byte, p *parser) (g Goroutine, warnings []string, err error
 		}
 		rest = rest[1+end:]
 	}
-	if !bytes.HasPrefix(rest, []byte(" [")) || !bytes.HasSuffix(rest, []byte("]:")) {
+	if !bytes.HasPrefix(rest, []byte(" [")) {
 		return Goroutine{}, nil, fmt.Errorf("malformed goroutine header %q", clip(s))
 	}
-	inner := rest[2 : len(rest)-2]
-	if i := bytes.Index(inner, []byte(" labels:{")); i >= 0 {
-		text := inner[i+len(" labels:{"):]
-		if labels, ok := p.labelSets[string(text)]; ok {
-			g.Labels = labels
-		} else if labels, err := parseLabels(text, p); err != nil {
-			warnings = append(warnings, fmt.Sprintf("goroutine %d: labels not read: %v", id, err))
-		} else {
-			g.Labels = labels
-			if len(p.labelSets) < 4096 && len(text) <= 4096 {
-				p.labelSets[string(text)] = labels
-			}
+	// The state holds no ']': the first one closes it, unless Go 1.26's
+	// labels (inside the brackets, quoted) come first.
+	rest = rest[2:]
+	closeAt := bytes.IndexByte(rest, ']')
+	labels126 := bytes.Index(rest, []byte(" labels:{"))
+	var inner []byte
+	switch {
+	case labels126 >= 0 && (closeAt < 0 || labels126 < closeAt):
+		// Go 1.26: [state, … labels:{"k": "v"}]:
+		if !bytes.HasSuffix(rest, []byte("}]:")) {
+			return Goroutine{}, nil, fmt.Errorf("malformed goroutine header %q", clip(s))
 		}
-		inner = inner[:i]
+		inner = rest[:labels126]
+		g.Labels, warnings = p.labels(rest[labels126+len(" labels:{"):len(rest)-2], parseLabels, id, warnings)
+	case closeAt < 0:
+		return Goroutine{}, nil, fmt.Errorf("malformed goroutine header %q", clip(s))
+	default:
+		inner = rest[:closeAt]
+		switch after := rest[closeAt+1:]; {
+		case bytes.Equal(after, []byte(":")):
+		case bytes.HasPrefix(after, []byte(" {")) && bytes.HasSuffix(after, []byte("}:")):
+			// Go 1.27: [state, …] {k: v, "k 2": "v 2"}:
+			g.Labels, warnings = p.labels(after[2:len(after)-1], parseLabels127, id, warnings)
+		default:
+			return Goroutine{}, nil, fmt.Errorf("malformed goroutine header %q", clip(s))
+		}
 	}
 	state := inner
 	if i := bytes.Index(inner, []byte(", ")); i >= 0 {
@@ -141,6 +154,71 @@ func classifyState(state string) (status, reason string) {
 		return model.StatusPreempted, ""
 	}
 	return model.StatusWaiting, state
+}
+
+// labels parses a header's labels with parse (text ends with "}"), sharing
+// the map with goroutines printed with the same text; a failure is a
+// warning.
+func (p *parser) labels(text []byte, parse func([]byte, *parser) (map[string]string, error), id int64, warnings []string) (map[string]string, []string) {
+	if labels, ok := p.labelSets[string(text)]; ok {
+		return labels, warnings
+	}
+	labels, err := parse(text, p)
+	if err != nil {
+		return nil, append(warnings, fmt.Sprintf("goroutine %d: labels not read: %v", id, err))
+	}
+	if len(p.labelSets) < 4096 && len(text) <= 4096 {
+		p.labelSets[string(text)] = labels
+	}
+	return labels, warnings
+}
+
+// parseLabels127 parses Go 1.27's `k: v, "k 2": "v 2"}`: a key or value is
+// printed bare when it is only letters, digits, '.', '/' and '_' (possibly
+// empty), quoted as runtime.printquoted quotes otherwise.
+func parseLabels127(s []byte, p *parser) (map[string]string, error) {
+	labels := map[string]string{}
+	token := func(s []byte) (string, []byte, error) {
+		if len(s) > 0 && s[0] == '"' {
+			return cutQuoted(s)
+		}
+		n := 0
+		for n < len(s) && isBare(s[n]) {
+			n++
+		}
+		return string(s[:n]), s[n:], nil
+	}
+	for first := true; ; first = false {
+		if len(s) == 1 && s[0] == '}' {
+			return labels, nil
+		}
+		if !first {
+			if !bytes.HasPrefix(s, []byte(", ")) {
+				return nil, fmt.Errorf("expected \", \" at %q", clip(s))
+			}
+			s = s[2:]
+		}
+		key, rest, err := token(s)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.HasPrefix(rest, []byte(": ")) {
+			return nil, fmt.Errorf("missing \": \" after key %q", key)
+		}
+		val, rest, err := token(rest[2:])
+		if err != nil {
+			return nil, err
+		}
+		if len(labels) < 1024 {
+			labels[p.intern([]byte(key))] = p.intern([]byte(val))
+		}
+		s = rest
+	}
+}
+
+// isBare reports the bytes Go 1.27 prints labels with unquoted.
+func isBare(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || isDigit(c) || c == '.' || c == '/' || c == '_'
 }
 
 // parseLabels parses `"k": "v", "k2": "v2"}` (the text after "labels:{"),

@@ -313,8 +313,12 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // by " [" or " gp=", ending with "]:" (and maybe spaces).
 func isHeader(s []byte) bool { return hasHeaderEnd(s) && hasHeaderStart(s) }
 
-// hasHeaderEnd reports whether s ends like a goroutine header.
-func hasHeaderEnd(s []byte) bool { return bytes.HasSuffix(trimSpaceRight(s), []byte("]:")) }
+// hasHeaderEnd reports whether s ends like a goroutine header: "]:", or
+// "}:" after Go 1.27's labels.
+func hasHeaderEnd(s []byte) bool {
+	s = trimSpaceRight(s)
+	return bytes.HasSuffix(s, []byte("]:")) || bytes.HasSuffix(s, []byte("}:"))
+}
 
 // hasHeaderStart reports whether s starts like a goroutine header.
 func hasHeaderStart(s []byte) bool {
