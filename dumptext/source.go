@@ -63,14 +63,17 @@ func (s *Source) Stack(id int64, depth int) ([]model.Frame, error) {
 
 // StackCut is Stack; more is true when the stack is deeper than depth, or
 // the runtime elided frames from it (the frame above the elision says how
-// many).
+// many). A stack the runtime did not print ("running on other thread") has
+// no frames.
 func (s *Source) StackCut(id int64, depth int) ([]model.Frame, bool, error) {
 	g := s.byID[id]
 	if g == nil {
 		return nil, false, fmt.Errorf("goroutine %d: %w", id, model.ErrUnknownGoroutine)
 	}
 	if g.StackUnavailable {
-		return nil, false, fmt.Errorf("stack of goroutine %d: not printed: it was running on another thread", id)
+		// No frames, no error: where still shows the goroutine (its
+		// Unreadable says why) and its creation chain.
+		return nil, false, nil
 	}
 	st := s.stack(g, depth)
 	return st.Frames, st.More, nil

@@ -362,3 +362,14 @@ func TestStacksMalformedNotes(t *testing.T) {
 	require.Contains(t, r.stderr, "malformed.txt:3: malformed location line")
 	require.Contains(t, r.stdout, "4 goroutines")
 }
+
+// TestStacksWhereUnprintedStack: where on a goroutine whose stack the
+// runtime did not print says why, and still shows its creation chain.
+func TestStacksWhereUnprintedStack(t *testing.T) {
+	text := "goroutine 7 gp=0x1 m=3 mp=0x2 [running]:\n\tgoroutine running on other thread; stack unavailable\n" +
+		"created by main.main in goroutine 1\n\t/a.go:3 +0x1\n\ngoroutine 1 [select]:\nmain.main()\n\t/a.go:5 +0x1\n"
+	r := run(t, text, nil, "stacks", "-", "-c", "where 7")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "running on another thread")
+	require.Contains(t, r.stdout, "goroutine 7 created by goroutine 1 at main.main /a.go:3")
+}
