@@ -229,6 +229,9 @@ func (p *parser) line(raw []byte) {
 	switch p.sec {
 	case inStack, inCreated:
 		if p.stackLine(body) {
+			if p.dump != nil {
+				p.dump.LastLine = p.lineno
+			}
 			return
 		}
 	}
@@ -605,9 +608,6 @@ func (p *parser) flushFrames() {
 		p.g.Frames = fs
 	}
 	p.frames = p.frames[:0]
-	if p.dump != nil {
-		p.dump.LastLine = p.lineno
-	}
 }
 
 // store copies frames into the arena, so that 100k goroutines share a few

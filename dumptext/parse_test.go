@@ -49,6 +49,8 @@ func TestPanicGo121(t *testing.T) {
 	require.Equal(t, []Panic{{Value: "boom", Recovered: true}, {Value: "again"}}, d.Panics)
 	require.Equal(t, []int64{18, 1, 17}, ids(d))
 	require.Empty(t, d.Notes)
+	require.Equal(t, 1, d.FirstLine)
+	require.Equal(t, 24, d.LastLine, "the last traceback line, not \"exit status 2\"")
 
 	g := d.Goroutine(18)
 	require.Equal(t, model.StatusRunning, g.Status)

@@ -100,7 +100,8 @@ func openDump(where string, index int) (*dumptext.Source, string, error) {
 	if len(d.Panics) == 0 && len(d.Preamble) > 0 {
 		fmt.Fprintf(&b, "; %q", d.Preamble[0])
 	}
-	b.WriteString("\nA goroutine dump: ps, pstree and where work; nothing can run, and there are no variables.\n")
+	b.WriteString("\nA goroutine dump: ps, pstree and where work; nothing can run, and there are no variables.\n" +
+		"Wait times are the runtime's whole minutes: lower bounds, 0 under a minute.\n")
 	target := model.Target{Kind: model.KindDump, Core: name}
 	return dumptext.NewSource(d, target), b.String(), nil
 }
