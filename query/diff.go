@@ -86,6 +86,23 @@ func sampleInfo(s model.Sample) chains.SampleInfo {
 	return chains.SampleInfo{Name: s.Name, TakenAt: s.TakenAt, Goroutines: len(s.Snapshot.Goroutines)}
 }
 
+// KeepSample keeps a sample read from another source under its name (a
+// first goroutine dump, to diff a second one against); a kept sample of the
+// same name is replaced.
+func (q *Querier) KeepSample(s model.Sample) error {
+	if s.Name == "" || s.Name == Now {
+		return fmt.Errorf("a kept snapshot needs a name other than %q", Now)
+	}
+	if s.Snapshot == nil {
+		return fmt.Errorf("kept snapshot %s has no goroutines read", s.Name)
+	}
+	if i, ok := q.kept.find(s.Name); ok {
+		q.kept.samples = append(q.kept.samples[:i], q.kept.samples[i+1:]...)
+	}
+	q.kept.samples = append(q.kept.samples, s)
+	return nil
+}
+
 // Keep keeps the current snapshot under name (empty: the next number).
 func (q *Querier) Keep(ctx context.Context, name string) (Doc, error) {
 	if name == Now {

@@ -51,7 +51,7 @@ func (t *Terminal) breakCancelCommand() *command {
 			"Remove it with clear NAME.",
 		setup: noFlags(func(ctx context.Context, args []string) error {
 			if !t.session.Live() {
-				return model.ErrNotLive
+				return t.notLive()
 			}
 			id, err := parseID(args[0])
 			if err != nil {
@@ -90,7 +90,7 @@ func (t *Terminal) cancelCommand() *command {
 					return err
 				}
 				if !t.session.Live() {
-					return model.ErrNotLive
+					return t.notLive()
 				}
 				if err := t.q.RequireTracker(ctx); err != nil {
 					return err
@@ -131,4 +131,13 @@ func (t *Terminal) cancelCommand() *command {
 			}
 		},
 	}
+}
+
+// notLive is the error for a command that needs a process, worded for the
+// session's kind (a core, or a goroutine dump read from text).
+func (t *Terminal) notLive() error {
+	if snap := t.session.Cached(); snap != nil && snap.Target.Kind == model.KindDump {
+		return model.ErrDumpNotLive
+	}
+	return model.ErrNotLive
 }

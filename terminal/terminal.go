@@ -102,6 +102,10 @@ func New(s Session, out, errOut io.Writer) *Terminal {
 	return t
 }
 
+// KeepSample keeps a snapshot read elsewhere (a first goroutine dump) for
+// diff, as the snapshot command keeps the current one.
+func (t *Terminal) KeepSample(s model.Sample) error { return t.q.KeepSample(s) }
+
 // Execute runs one command line; Ctrl-C (SIGINT) interrupts it. It
 // returns ErrExit for exit/quit.
 func (t *Terminal) Execute(line string) error {

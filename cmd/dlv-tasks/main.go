@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // errCommandsFailed makes the process exit non-zero after -c commands failed
@@ -38,6 +39,9 @@ type options struct {
 	redirect string
 	// pager sends output longer than the terminal through $PAGER.
 	pager bool
+	// preload are snapshots read elsewhere (an earlier dump) that the
+	// session keeps for diff from the start.
+	preload []model.Sample
 }
 
 // targetOutput opens where a launched target writes; the returned close
@@ -126,6 +130,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(demoCmd)
 	root.AddCommand(newReportCommand())
 	root.AddCommand(newDiffCommand())
+	root.AddCommand(newStacksCommand(&opts))
 	root.AddCommand(newVersionCommand())
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")

@@ -26,7 +26,7 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 }
 
 // runTerminal runs the -c commands, or the prompt after printing banner.
-func runTerminal(s *dlvclient.Session, opts options, banner string) error {
+func runTerminal(s terminal.Session, opts options, banner string) error {
 	t := terminal.New(s, os.Stdout, os.Stderr)
 	t.Style = terminalStyle(os.Stdout)
 	if opts.pager {
@@ -35,6 +35,11 @@ func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 	defer t.Close() // halts a target top left running, so the session can close
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
+	}
+	for _, s := range opts.preload {
+		if err := t.KeepSample(s); err != nil {
+			return err
+		}
 	}
 	if err := startWeb(t, opts); err != nil {
 		return err
