@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"github.com/dlv-tasks/dlv-tasks/model"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,4 +63,22 @@ func TestPsLimitKeepsTaskColumns(t *testing.T) {
 	require.Nil(t, d.(*PsDoc).Goroutines[0].Task)
 	assert.Contains(t, text(t, d), "TASK")
 	assert.Contains(t, text(t, d), "GROUP")
+}
+
+// On a core the clock is the latest reading the runtime left: a table that
+// shows a bound (≥) names it.
+func TestPsNamesABoundClock(t *testing.T) {
+	snap := plainFixture(2)
+	snap.Goroutines[1].Waited, snap.Goroutines[1].WaitedAtLeast = 65e9, true
+	snap.Clock = model.Clock{Now: 5e9, Source: "runtime.sched.lastpoll", LowerBound: true}
+	d, err := New(&fakeSource{snap: snap}).Ps(bg, PsRequest{})
+	require.NoError(t, err)
+	out := text(t, d)
+	assert.Contains(t, out, "≥1m5s")
+	assert.Contains(t, out, "≥: waits measured to the latest clock reading the target holds (runtime.sched.lastpoll)")
+
+	snap.Goroutines[1].WaitedAtLeast = false
+	d, err = New(&fakeSource{snap: snap}).Ps(bg, PsRequest{})
+	require.NoError(t, err)
+	assert.NotContains(t, text(t, d), "≥", "no bound shown: nothing to explain")
 }

@@ -41,11 +41,26 @@ type PsDoc struct {
 	// TaskColumns is set when some selected goroutine runs a tracker task,
 	// cut by the limit or not: the table keeps its TASK and GROUP columns.
 	TaskColumns bool
+	// Clock is what wait times are measured to.
+	Clock model.Clock
 }
 
 // Text writes the ps table.
 func (d *PsDoc) Text(w io.Writer) error {
-	return render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns)
+	if err := render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns); err != nil {
+		return err
+	}
+	bound := false
+	for i := range d.Goroutines {
+		bound = bound || d.Goroutines[i].WaitedAtLeast
+	}
+	if bound && d.Clock.Source != "" {
+		// Say what ≥ means: a core holds no clock, so waits run to the latest
+		// reading the runtime left.
+		_, err := fmt.Fprintf(w, "≥: waits measured to the latest clock reading the target holds (%s)\n", render.Safe(d.Clock.Source))
+		return err
+	}
+	return nil
 }
 
 // JSON returns the ps --json array.
@@ -120,7 +135,8 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 		groups := limit(chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts), r.Limit)
 		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
 	}
-	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines), TaskColumns: render.HasTasks(selected)}, nil
+	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines),
+		TaskColumns: render.HasTasks(selected), Clock: snap.Clock}, nil
 }
 
 func goroutineIDs(gs []model.Goroutine) []int64 {
