@@ -51,12 +51,18 @@ type Session struct {
 	target model.Target
 	server service.Server // embedded server, nil for connect
 	conn   net.Conn
-	// dialAux opens a second connection to the same server, for bulk memory
-	// reads that overlap the main connection's work; nil when the server
-	// takes one client only.
-	dialAux func() (net.Conn, error)
-	aux     *rpc2.RPCClient
-	auxConn net.Conn
+	guard  *guardedConn // conn, bounded in time and size
+	// aux is a second connection to the same server, for bulk memory reads
+	// that overlap the main connection's work; nil when the server takes one
+	// client only. It is dialled when the session opens, never later: Delve's
+	// SetApiVersion (sent by every new client) writes the server's config,
+	// which the main connection's requests read unsynchronised.
+	aux      *rpc2.RPCClient
+	auxConn  net.Conn
+	auxGuard *guardedConn
+	// parked are Delve's internal breakpoints, taken out of the target's
+	// code while it is stopped (see disarmInternal).
+	parked []api.Breakpoint
 	// resumeOnClose is set when connect found the target running and
 	// halted it: Close lets it run again, leaving it as it was.
 	resumeOnClose bool
@@ -88,11 +94,13 @@ func (s *Session) Live() bool { return s.target.Live }
 // Connect opens a session on a headless Delve server started with
 // --api-version 2, at addr (HOST:PORT).
 func Connect(addr string) (*Session, error) {
-	conn, err := net.DialTimeout("tcp", addr, handshakeTimeout)
+	raw, err := net.DialTimeout("tcp", addr, handshakeTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	_ = raw.SetWriteDeadline(time.Now().Add(handshakeTimeout))
+	guard := newGuardedConn(raw, handshakeTimeout)
+	conn := net.Conn(guard)
 	client := rpc2.NewClientFromConn(conn)
 	var version api.GetVersionOut
 	if err := client.CallAPI("GetVersion", api.GetVersionIn{}, &version); err != nil {
@@ -103,7 +111,10 @@ func Connect(addr string) (*Session, error) {
 		conn.Close()
 		return nil, fmt.Errorf("connect to %s: server speaks Delve API version %d, need 2", addr, version.APIVersion)
 	}
-	s := &Session{client: client, conn: conn, target: model.Target{Kind: KindConnect, Live: true}}
+	s := &Session{client: client, conn: conn, guard: guard, target: model.Target{Kind: KindConnect, Live: true}}
+	if client.IsMulticlient() {
+		s.openAux(func() (net.Conn, error) { return net.DialTimeout("tcp", addr, handshakeTimeout) })
+	}
 	// Nearly every Delve call waits while the target runs (dlv --continue):
 	// stop it to read it, and let it run again on Close.
 	state, err := client.GetStateNonBlocking()
@@ -118,7 +129,6 @@ func Connect(addr string) (*Session, error) {
 		}
 		s.resumeOnClose = true
 	}
-	_ = conn.SetDeadline(time.Time{})
 	s.target.PID = client.ProcessPid()
 	if state.Exited {
 		s.exited, s.status = true, state.ExitStatus
@@ -126,9 +136,12 @@ func Connect(addr string) (*Session, error) {
 	if !isLiveServer(client) {
 		s.target.Live = false
 	}
-	if client.IsMulticlient() {
-		s.dialAux = func() (net.Conn, error) { return net.DialTimeout("tcp", addr, handshakeTimeout) }
+	if err := guard.err(); err != nil {
+		s.closeConns()
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
+	_ = raw.SetWriteDeadline(time.Time{})
+	s.opened()
 	return s, nil
 }
 
@@ -157,6 +170,10 @@ func Attach(pid int) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
 	}
+	if err := s.disarmInternal(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+	}
 	return s, nil
 }
 
@@ -175,6 +192,10 @@ func Exec(exe string, args []string) (*Session, error) {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
 	}
 	s.target.PID = s.client.ProcessPid()
+	if err := s.disarmInternal(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
 	return s, nil
 }
 
@@ -223,8 +244,12 @@ func startEmbedded(target model.Target, processArgs []string, cfg debugger.Confi
 	if err != nil {
 		return nil, err
 	}
-	client := rpc2.NewClientFromConn(clientConn)
-	return &Session{client: client, server: server, conn: clientConn, target: target, dialAux: listener.dial}, nil
+	guard := newGuardedConn(clientConn, DefaultTimeout)
+	client := rpc2.NewClientFromConn(guard)
+	s := &Session{client: client, server: server, conn: guard, guard: guard, target: target}
+	s.openAux(listener.dial)
+	s.opened()
+	return s, nil
 }
 
 // explainDelveError turns Delve's start-up errors into advice where the
@@ -289,20 +314,93 @@ func isClosedErr(err error) bool {
 	return strings.Contains(msg, "shut down") || strings.Contains(msg, "closed") || strings.Contains(msg, "EOF")
 }
 
-// memoryClient returns the client for bulk memory reads: a second
-// connection when the server allows it, else the main one.
+// openAux dials the second connection for bulk memory reads. It runs while
+// the session is opened, before any other call can be in flight; without it
+// (a dial error) memory reads share the main connection.
+func (s *Session) openAux(dial func() (net.Conn, error)) {
+	raw, err := dial()
+	if err != nil {
+		return
+	}
+	s.auxGuard = newGuardedConn(raw, handshakeTimeout)
+	s.aux, s.auxConn = rpc2.NewClientFromConn(s.auxGuard), s.auxGuard
+}
+
+// opened ends the handshake: later calls get the session's time and size
+// bounds.
+func (s *Session) opened() {
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			g.opened()
+			g.setTimeout(DefaultTimeout)
+		}
+	}
+}
+
+// SetTimeout bounds each later Delve call (except execution commands) to d;
+// a call without an answer by then ends the session (ErrServerLost).
+func (s *Session) SetTimeout(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			g.setTimeout(d)
+		}
+	}
+}
+
+// Interrupt is called on Ctrl-C: a pending Delve call gets a short grace to
+// answer (so the interrupted command stops cleanly), after which the session
+// is given up. It reports whether a call was pending; execution commands
+// are stopped by Halt instead.
+func (s *Session) Interrupt() bool {
+	pending := false
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil && g.interrupt() {
+			pending = true
+		}
+	}
+	return pending
+}
+
+// Lost reports why the connection to Delve was given up (wrapping
+// ErrServerLost), or nil while it works.
+func (s *Session) Lost() error {
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			if err := g.err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runUnbounded runs an execution command, exempt from the call timeout.
+func (s *Session) runUnbounded(f func()) {
+	if s.guard == nil {
+		f()
+		return
+	}
+	s.guard.runUnbounded(f)
+}
+
+// closeConns closes both connections.
+func (s *Session) closeConns() {
+	if s.auxConn != nil {
+		_ = s.auxConn.Close()
+	}
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+}
+
+// memoryClient returns the client for bulk memory reads: the second
+// connection when the session has one, else the main one.
 func (s *Session) memoryClient() *rpc2.RPCClient {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.aux != nil {
 		return s.aux
-	}
-	if s.dialAux != nil {
-		if conn, err := s.dialAux(); err == nil {
-			s.aux, s.auxConn = rpc2.NewClientFromConn(conn), conn
-			return s.aux
-		}
-		s.dialAux = nil
 	}
 	return s.client
 }

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+)
+
+// TestHugeSizesRefused runs the commands that used to exhaust memory inside
+// Delve (and kill dlv-tasks while attached) against a live target: each is
+// refused with one line naming the limit, the commands after them still run,
+// and the target is left running, untraced.
+func TestHugeSizesRefused(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
+	r := run(t, "", nil, "attach", itoa(tg.Pid),
+		"-c", "where -depth 99999999999 1", "-c", "print -frame 99999999999 1", "-c", "ps -limit 1")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "error: where -depth 99999999999 1: stack depth 99999999999: beyond dlv-tasks' limit (1 to 10000)\n")
+	require.Contains(t, r.stderr, "error: print -frame 99999999999 1: print 1: frame 99999999999: beyond dlv-tasks' limit (0 to 10000)\n")
+	require.NotContains(t, r.stderr, "out of memory")
+	require.Contains(t, r.stdout, "(showing 1)", "the session survives")
+	select {
+	case <-tg.Exited():
+		t.Fatalf("the target exited: %s", tg.Stderr())
+	default:
+	}
+	status, err := os.ReadFile("/proc/" + itoa(tg.Pid) + "/status")
+	require.NoError(t, err)
+	require.Contains(t, string(status), "TracerPid:\t0")
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a poller.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// cli is a dlv-tasks process driven through a pipe, as a script would.
+type cli struct {
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+	err            error
+}
+
+// startCLI starts dlv-tasks with args, its prompt reading a pipe.
+func startCLI(t *testing.T, env []string, args ...string) *cli {
+	t.Helper()
+	c := &cli{cmd: exec.Command(dlvTasks(t), args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	c.cmd.Dir = testutil.RepoRoot(t)
+	c.cmd.Env = append(append(os.Environ(), "DLV_TASKS_HISTORY="+filepath.Join(t.TempDir(), "history")), env...)
+	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
+	var err error
+	c.stdin, err = c.cmd.StdinPipe()
+	require.NoError(t, err)
+	require.NoError(t, c.cmd.Start())
+	go func() { c.err = c.cmd.Wait(); close(c.done) }()
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	})
+	return c
+}
+
+// send writes one prompt line.
+func (c *cli) send(t *testing.T, line string) {
+	t.Helper()
+	_, err := io.WriteString(c.stdin, line+"\n")
+	require.NoError(t, err)
+}
+
+// waitOutput waits until stdout contains want.
+func (c *cli) waitOutput(t *testing.T, want string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return strings.Contains(c.stdout.String(), want) }, 2*time.Minute, 20*time.Millisecond,
+		"waiting for %q; stdout:\n%s\nstderr:\n%s", want, c.stdout.String(), c.stderr.String())
+}
+
+// wait waits for the process to exit and returns its exit code (-1: killed
+// by a signal).
+func (c *cli) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-c.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("dlv-tasks did not exit; stderr:\n%s", c.stderr.String())
+	}
+	return c.cmd.ProcessState.ExitCode()
+}
+
+// TestKilledAtPromptLeavesTargetIntact: dlv-tasks SIGKILLed at the prompt
+// (nothing can clean up) leaves a target whose code is its own: a later
+// SIGQUIT makes it print its traceback and exit 2, as without a debugger
+// (with Delve's int3s left in runtime.fatalsignal it died of SIGTRAP, 133).
+func TestKilledAtPromptLeavesTargetIntact(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
+	c := startCLI(t, nil, "attach", itoa(tg.Pid))
+	c.send(t, "ps -limit 1")
+	c.waitOutput(t, "(showing 1)")
+	changes, err := testutil.ChangedCode(tg.Pid, exe, testutil.DelveInternalBreakpointFunctions)
+	require.NoError(t, err)
+	require.Empty(t, changes, "at the prompt the target's code is its own")
+
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGKILL))
+	require.Equal(t, -1, c.wait(t))
+	// The kernel detaches a dead tracer's tracees; wait for that.
+	require.Eventually(t, func() bool {
+		status, err := os.ReadFile("/proc/" + itoa(tg.Pid) + "/status")
+		return err == nil && strings.Contains(string(status), "TracerPid:\t0")
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, syscall.Kill(tg.Pid, syscall.SIGQUIT))
+	select {
+	case <-tg.Exited():
+	case <-time.After(time.Minute):
+		t.Fatal("the target did not die of SIGQUIT")
+	}
+	var exitErr *exec.ExitError
+	require.ErrorAs(t, tg.WaitErr(), &exitErr)
+	stderr := string(tg.Stderr())
+	require.Equal(t, 2, exitErr.ExitCode(), "exit status after SIGQUIT; stderr starts:\n%.2000s", stderr)
+	require.True(t, strings.HasPrefix(stderr, "SIGQUIT: quit"), "stderr starts:\n%.2000s", stderr)
+	require.True(t, regexp.MustCompile(`(?m)^goroutine 1 (gp=\S+ m=\S+ )?\[select \(no cases\)\]:$`).MatchString(stderr),
+		"main's goroutine in the traceback; stderr starts:\n%.2000s", stderr)
+}
