@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-delve/delve/service"
@@ -66,6 +67,9 @@ type Session struct {
 	// resumeOnClose is set when connect found the target running and
 	// halted it: Close lets it run again, leaving it as it was.
 	resumeOnClose bool
+
+	closeOnce sync.Once
+	closeErr  error
 
 	mu     sync.Mutex
 	exited bool
@@ -281,6 +285,54 @@ func checkExecutable(exe string) error {
 // and leaves the target running; exec kills what it launched; core just
 // closes.
 func (s *Session) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+// abortWait bounds how long Abort waits for Delve to let go of the target
+// before it kills a launched target itself.
+const abortWait = 10 * time.Second
+
+// Abort ends the session from another goroutine, while a command may still
+// be running (on SIGHUP or SIGTERM): a running target is halted, what exec
+// launched is killed, what attach attached is detached, and a connect
+// session disconnects. It waits at most about abortWait for Delve; a
+// launched target that Delve could not kill by then is killed directly.
+// Close and Abort run at most once between them.
+func (s *Session) Abort() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.closeOnce.Do(func() { s.closeErr = s.abort() })
+	}()
+	select {
+	case <-done:
+	case <-time.After(abortWait):
+		if s.target.Kind == KindExec && s.target.PID > 0 {
+			// Delve is stuck; what we launched must not outlive us.
+			_ = syscall.Kill(s.target.PID, syscall.SIGKILL)
+		}
+	}
+}
+
+// abort is Close for a session whose main connection may be busy.
+func (s *Session) abort() error {
+	if s.server == nil {
+		// connect: leave the server as it was, on a fresh deadline.
+		exited, _ := s.Exited()
+		s.SetTimeout(abortWait)
+		err := s.client.Disconnect(s.resumeOnClose && !exited)
+		s.closeConns()
+		return err
+	}
+	// Stop halts a running target, then detaches (killing what Delve
+	// launched), whatever the connections are doing.
+	err := s.server.Stop()
+	s.closeConns()
+	return err
+}
+
+func (s *Session) close() error {
 	var err error
 	switch s.target.Kind {
 	case KindConnect:
@@ -303,7 +355,10 @@ func (s *Session) Close() error {
 	if s.conn != nil {
 		_ = s.conn.Close()
 	}
-	if err != nil && (s.exited || isClosedErr(err)) {
+	if err != nil && (s.exited || isClosedErr(err) || s.Lost() != nil) {
+		// Nothing more to do: the target has gone, or the connection has
+		// (the failure was reported when it happened; an embedded server's
+		// Stop has detached or killed the target all the same).
 		return nil
 	}
 	return err

@@ -30,6 +30,9 @@ func newDemoCommand(opts *options) *cobra.Command {
 				return err
 			}
 			defer os.RemoveAll(dir)
+			// A signal that ends dlv-tasks skips the defers: remove the
+			// build directory then too.
+			defer guard.onExit(func() { os.RemoveAll(dir) })()
 			exe := filepath.Join(dir, "demo")
 			fmt.Fprintln(os.Stderr, "building testdata/demo …")
 			// The tracker package is built without optimizations so that the
@@ -42,7 +45,8 @@ func newDemoCommand(opts *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			guard.setSession(s)
+			defer closeSession(s)
 			if err := runToReady(s); err != nil {
 				return err
 			}

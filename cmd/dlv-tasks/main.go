@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ import (
 var errCommandsFailed = errors.New("one or more commands failed")
 
 func main() {
+	guard = newExitGuard()
 	if err := newRootCommand().Execute(); err != nil {
 		if !errors.Is(err, errCommandsFailed) {
 			fmt.Fprintf(os.Stderr, "dlv-tasks: %v\n", err)
@@ -32,6 +34,7 @@ func main() {
 // options are the flags every session command shares.
 type options struct {
 	commands []string
+	timeout  time.Duration
 }
 
 func newRootCommand() *cobra.Command {
@@ -46,6 +49,8 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringArrayVarP(&opts.commands, "command", "c", nil,
 		"run this prompt command and exit, instead of opening the prompt (repeatable)")
+	root.PersistentFlags().DurationVar(&opts.timeout, "timeout", dlvclient.DefaultTimeout,
+		"give up a Delve call that has not answered after this long (continue and the stepping commands are not bounded)")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "connect HOST:PORT",

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,8 +83,14 @@ func startCLI(t *testing.T, env []string, args ...string) *cli {
 	require.NoError(t, c.cmd.Start())
 	go func() { c.err = c.cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
+		// SIGTERM first, so that a failed test leaves no launched target.
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(20 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
 	})
 	return c
 }
@@ -148,4 +155,142 @@ func TestKilledAtPromptLeavesTargetIntact(t *testing.T) {
 	require.True(t, strings.HasPrefix(stderr, "SIGQUIT: quit"), "stderr starts:\n%.2000s", stderr)
 	require.True(t, regexp.MustCompile(`(?m)^goroutine 1 (gp=\S+ m=\S+ )?\[select \(no cases\)\]:$`).MatchString(stderr),
 		"main's goroutine in the traceback; stderr starts:\n%.2000s", stderr)
+}
+
+// childrenOf lists the pids whose parent is pid.
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		status, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		if regexp.MustCompile(`(?m)^PPid:\s+` + strconv.Itoa(pid) + `$`).Match(status) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// gone reports whether process pid has exited (a zombie counts: it no
+// longer runs, its parent has yet to reap it).
+func gone(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
+
+// TestSignalKillsWhatExecLaunched: SIGHUP (the terminal closed) or SIGTERM
+// ends dlv-tasks exec with 128+signal and takes the launched target with it;
+// SIGINT while the prompt waits for input leaves it like end of input.
+func TestSignalKillsWhatExecLaunched(t *testing.T) {
+	exe := testutil.BuildTargetFlags(t, "zoo", "-ldflags=-X main.unused=signal-test")
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGHUP, 129}, {syscall.SIGTERM, 143}, {syscall.SIGINT, 0}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			c := startCLI(t, nil, "exec", exe, "--", "-n", "1")
+			c.send(t, "break main.ready")
+			c.send(t, "continue")
+			c.send(t, "ps -limit 1")
+			c.waitOutput(t, "(showing 1)")
+			targets := childrenOf(t, c.cmd.Process.Pid)
+			require.Len(t, targets, 1, "the launched target")
+			require.NoError(t, c.cmd.Process.Signal(tc.sig))
+			require.Equal(t, tc.code, c.wait(t), "stderr:\n%s", c.stderr.String())
+			require.Eventually(t, func() bool { return gone(targets[0]) }, 10*time.Second, 10*time.Millisecond,
+				"the launched target %d outlived dlv-tasks", targets[0])
+			require.Empty(t, processesRunning(t, exe))
+		})
+	}
+}
+
+// TestSignalDetachesWhatAttachAttached: SIGHUP and SIGTERM detach from an
+// attached process, which keeps running, untraced.
+func TestSignalDetachesWhatAttachAttached(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
+			c := startCLI(t, nil, "attach", itoa(tg.Pid))
+			c.send(t, "ps -limit 1")
+			c.waitOutput(t, "(showing 1)")
+			require.NoError(t, c.cmd.Process.Signal(sig))
+			require.Equal(t, 128+int(sig), c.wait(t), "stderr:\n%s", c.stderr.String())
+			require.Contains(t, c.stderr.String(), "detaching from the program, which keeps running")
+			status, err := os.ReadFile("/proc/" + itoa(tg.Pid) + "/status")
+			require.NoError(t, err)
+			require.Contains(t, string(status), "TracerPid:\t0")
+			require.NotContains(t, string(status), "(stopped)")
+			require.NotContains(t, string(status), "(tracing stop)")
+			select {
+			case <-tg.Exited():
+				t.Fatal("the attached target exited")
+			default:
+			}
+		})
+	}
+}
+
+// TestSignalCleansUpDemo: SIGTERM ends the demo with its program and its
+// build directory.
+func TestSignalCleansUpDemo(t *testing.T) {
+	c := startCLI(t, nil, "demo")
+	c.send(t, "ps -limit 1")
+	c.waitOutput(t, "(showing 1)")
+	targets := childrenOf(t, c.cmd.Process.Pid)
+	require.Len(t, targets, 1, "the demo program")
+	exe, err := os.Readlink("/proc/" + itoa(targets[0]) + "/exe")
+	require.NoError(t, err)
+	dir := filepath.Dir(exe)
+	require.Contains(t, filepath.Base(dir), "dlv-tasks-demo")
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
+	require.Equal(t, 143, c.wait(t), "stderr:\n%s", c.stderr.String())
+	require.Eventually(t, func() bool { return gone(targets[0]) }, 10*time.Second, 10*time.Millisecond)
+	_, err = os.Stat(dir)
+	require.ErrorIs(t, err, os.ErrNotExist, "the demo's build directory was left behind")
+}
+
+// TestSilentServerTimesOut: a Delve server that stops answering after the
+// handshake (a SIGSTOPped headless dlv) ends the command after --timeout
+// with one line, instead of hanging dlv-tasks forever.
+func TestSilentServerTimesOut(t *testing.T) {
+	f := testutil.StartFakeDelve(t, testutil.Silent, false)
+	start := time.Now()
+	r := run(t, "", nil, "connect", f.Addr, "--timeout", "1s", "-c", "ps", "-c", "pstree")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "the connection to Delve is lost: Delve did not answer within 1s (raise --timeout if the target is that slow)")
+	require.Contains(t, r.stderr, "not running the remaining commands")
+	require.NotContains(t, r.stderr, "error: pstree")
+	require.Less(t, time.Since(start), 30*time.Second)
+}
+
+// TestInterruptSilentServer: Ctrl-C while a call waits for a server that
+// does not answer ends the wait within seconds (it did nothing before).
+func TestInterruptSilentServer(t *testing.T) {
+	f := testutil.StartFakeDelve(t, testutil.Silent, false)
+	c := startCLI(t, nil, "connect", f.Addr)
+	c.send(t, "ps")
+	select {
+	case <-f.Calls:
+	case <-time.After(time.Minute):
+		t.Fatalf("ps made no call; stderr:\n%s", c.stderr.String())
+	}
+	start := time.Now()
+	require.NoError(t, c.cmd.Process.Signal(os.Interrupt))
+	code := c.wait(t)
+	require.Less(t, time.Since(start), 20*time.Second)
+	require.Equal(t, 1, code, "stderr:\n%s", c.stderr.String())
+	require.Contains(t, c.stderr.String(), "the connection to Delve is lost: interrupted; Delve did not answer within 2s of Ctrl-C")
 }

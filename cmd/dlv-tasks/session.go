@@ -16,24 +16,34 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := s.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "dlv-tasks: closing session: %v\n", err)
-		}
-	}()
+	guard.setSession(s)
+	defer closeSession(s)
 	return runTerminal(s, opts, "")
+}
+
+// closeSession closes s the way its kind requires (a signal arriving
+// meanwhile waits for it) and reports a failure.
+func closeSession(s *dlvclient.Session) {
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "dlv-tasks: closing session: %v\n", err)
+	}
+	guard.setSession(nil)
 }
 
 // runTerminal runs the -c commands, or the prompt after printing banner.
 func runTerminal(s *dlvclient.Session, opts options, banner string) error {
+	if opts.timeout <= 0 {
+		return fmt.Errorf("--timeout %s: must be positive", opts.timeout)
+	}
+	s.SetTimeout(opts.timeout)
+	guard.setSession(s)
 	t := terminal.New(s, os.Stdout, os.Stderr)
 	if isTerminal(os.Stderr) {
 		t.Progress = newProgress(os.Stderr)
 	}
 	if len(opts.commands) > 0 {
-		return runCommands(t, opts.commands)
+		return runCommands(s, t, opts.commands)
 	}
-	t.Confirm = confirmOnStdin
 	if banner != "" {
 		fmt.Fprint(os.Stderr, banner)
 	}
@@ -42,9 +52,10 @@ func runTerminal(s *dlvclient.Session, opts options, banner string) error {
 
 // runCommands runs one-shot commands in order; all run even if one fails,
 // and the result is an error if any failed.
-func runCommands(t *terminal.Terminal, commands []string) error {
+func runCommands(s *dlvclient.Session, t *terminal.Terminal, commands []string) error {
 	failed := false
 	for _, c := range commands {
+		before := guard.interrupts()
 		err := t.Execute(c)
 		if errors.Is(err, terminal.ErrExit) {
 			break
@@ -52,6 +63,12 @@ func runCommands(t *terminal.Terminal, commands []string) error {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "error: %s: %v\n", c, err)
 			failed = true
+		}
+		if lost := s.Lost(); lost != nil {
+			return fmt.Errorf("%w; not running the remaining commands", lost)
+		}
+		if guard.interrupts() != before {
+			return errors.New("interrupted: not running the remaining commands")
 		}
 	}
 	if failed {
@@ -63,12 +80,4 @@ func runCommands(t *terminal.Terminal, commands []string) error {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// confirmOnStdin asks a yes/no question on the terminal.
-func confirmOnStdin(question string) bool {
-	fmt.Fprintf(os.Stderr, "%s [y/N] ", question)
-	var answer string
-	fmt.Fscanln(os.Stdin, &answer)
-	return answer == "y" || answer == "Y" || answer == "yes"
 }
