@@ -4,6 +4,7 @@
 package dlvclient
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -163,8 +164,14 @@ func Attach(pid int) (*Session, error) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 		return nil, fmt.Errorf("attach to pid %d: no such process", pid)
 	}
+	if err := checkAttachable(pid); err != nil {
+		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+	}
 	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if exe != "" {
+		if err := checkLiveMachine(exe); err != nil {
+			return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+		}
 		if err := checkDebugInfo(exe); err != nil {
 			return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
 		}
@@ -186,6 +193,9 @@ func Attach(pid int) (*Session, error) {
 func Exec(exe string, args []string) (*Session, error) {
 	if err := checkExecutable(exe); err != nil {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
+	if err := checkLiveMachine(exe); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if err := checkDebugInfo(exe); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
@@ -212,6 +222,9 @@ func OpenCore(exe, corefile string) (*Session, error) {
 		return nil, fmt.Errorf("open core %s: %w", corefile, err)
 	}
 	if err := checkCoreFile(corefile); err != nil {
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
+	}
+	if err := checkCoreBelongs(exe, corefile); err != nil {
 		return nil, fmt.Errorf("open core %s: %w", corefile, err)
 	}
 	s, err := startEmbedded(model.Target{Kind: KindCore, Executable: exe, Core: corefile},
@@ -276,6 +289,31 @@ func checkExecutable(exe string) error {
 	}
 	if fi.IsDir() {
 		return fmt.Errorf("is a directory")
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
+	return nil
+}
+
+// checkAttachable refuses a process that cannot be traced whatever the
+// privileges: a zombie (it has exited; its parent has not reaped it) or a
+// dead one. ptrace's EPERM for them read as "run as root".
+func checkAttachable(pid int) error {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return fmt.Errorf("no such process")
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return nil
+	}
+	switch stat[i+2] {
+	case 'Z':
+		return errors.New("the process has exited and is a zombie (its parent has not reaped it): there is nothing left to debug")
+	case 'X':
+		return errors.New("the process is dead: there is nothing left to debug")
 	}
 	return nil
 }

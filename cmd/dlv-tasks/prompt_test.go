@@ -115,3 +115,15 @@ func TestAnswerKeepsNextKeystroke(t *testing.T) {
 	}
 	require.NotContains(t, out.String(), "Cancelled the context")
 }
+
+// TestHistoryFIFORefused: a FIFO as the history file is refused with a note
+// (opening it blocked the prompt before it started), and the prompt works.
+func TestHistoryFIFORefused(t *testing.T) {
+	exe, core, _ := zooCore(t)
+	fifo := filepath.Join(t.TempDir(), "history")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	r := run(t, "ps -limit 1\nexit\n", []string{"DLV_TASKS_HISTORY=" + fifo}, "core", exe, core)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "note: history file "+fifo+" is not a regular file (a FIFO): history is not kept\n")
+	require.Contains(t, r.stdout, "(showing 1)")
+}
