@@ -78,8 +78,9 @@ type guardedConn struct {
 // Delve's SetApiVersion writes the server-wide configuration that every
 // other connection's requests read without synchronisation (a data race in
 // Delve), and it would switch the API version of every other client of a
-// shared server. dlv-tasks needs servers started with --api-version 2, and
-// checks that with GetVersion.
+// shared server. Connect checks the version with GetVersion instead (Delve
+// 1.27's servers speak only version 2; older ones default to 1 and are
+// refused with advice to start them with --api-version 2).
 func newGuardedConn(c net.Conn, timeout time.Duration) *guardedConn {
 	if timeout <= 0 {
 		timeout = DefaultTimeout

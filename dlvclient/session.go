@@ -114,7 +114,7 @@ func Connect(addr string) (*Session, error) {
 	}
 	if version.APIVersion != 2 {
 		conn.Close()
-		return nil, fmt.Errorf("connect to %s: server speaks Delve API version %d, need 2", addr, version.APIVersion)
+		return nil, fmt.Errorf("connect to %s: the server speaks Delve API version %d, dlv-tasks needs 2 (start it with --api-version 2)", addr, version.APIVersion)
 	}
 	s := &Session{client: client, conn: conn, guard: guard, target: model.Target{Kind: KindConnect, Live: true}}
 	if client.IsMulticlient() {
