@@ -1,10 +1,12 @@
 package dlvclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,8 +51,12 @@ type guardedConn struct {
 	net.Conn
 	timeout time.Duration
 
-	mu        sync.Mutex
-	pending   int   // requests written whose response is incomplete
+	mu      sync.Mutex
+	pending int // requests written whose response is incomplete
+	// methods names the pending requests, oldest first (responses are
+	// counted, not matched: the name of a timed-out call is a best guess
+	// when several are pending).
+	methods   []string
 	unbounded int   // execution commands in flight: no deadline
 	limit     int64 // the current response size bound
 	lost      error // why the connection was given up; sticky
@@ -145,6 +151,14 @@ func (g *guardedConn) err() error {
 	return g.lost
 }
 
+// oldestLocked names the oldest pending call.
+func (g *guardedConn) oldestLocked() string {
+	if len(g.methods) == 0 {
+		return "a call"
+	}
+	return g.methods[0]
+}
+
 // armLocked sets the read deadline for the calls in flight.
 func (g *guardedConn) armLocked() {
 	switch {
@@ -174,9 +188,26 @@ func (g *guardedConn) Write(p []byte) (int, error) {
 		}
 	}
 	g.pending++
+	g.methods = append(g.methods, requestMethod(p))
 	g.armLocked()
 	g.mu.Unlock()
 	return g.Conn.Write(p)
+}
+
+// requestMethod is the method of a JSON-RPC request, without the
+// "RPCServer." prefix ("?" when not found).
+func requestMethod(req []byte) string {
+	const key = `"method":"`
+	i := bytes.Index(req, []byte(key))
+	if i < 0 {
+		return "?"
+	}
+	rest := req[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || j > 100 {
+		return "?"
+	}
+	return strings.TrimPrefix(string(rest[:j]), "RPCServer.")
 }
 
 // fakeSetAPIVersion answers a SetApiVersion request without the server.
@@ -212,9 +243,9 @@ func (g *guardedConn) Read(p []byte) (int, error) {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			if !g.graceEnd.IsZero() {
-				g.lost = fmt.Errorf("%w: interrupted; Delve did not answer within %s of Ctrl-C", ErrServerLost, interruptGrace)
+				g.lost = fmt.Errorf("%w: interrupted; Delve did not answer %s within %s of Ctrl-C", ErrServerLost, g.oldestLocked(), interruptGrace)
 			} else {
-				g.lost = fmt.Errorf("%w: Delve did not answer within %s (raise --timeout if the target is that slow)", ErrServerLost, g.timeout)
+				g.lost = fmt.Errorf("%w: Delve did not answer %s within %s (raise --timeout if the target is that slow)", ErrServerLost, g.oldestLocked(), g.timeout)
 			}
 			return 0, g.lost
 		}
@@ -264,6 +295,7 @@ func (g *guardedConn) scan(b []byte) error {
 				g.size = 0
 				if g.pending > 0 {
 					g.pending--
+					g.methods = g.methods[1:]
 				}
 				g.graceEnd = time.Time{}
 				g.armLocked()

@@ -37,7 +37,7 @@ func TestSilentServerAfterHandshake(t *testing.T) {
 	start := time.Now()
 	err = await(t, 30*time.Second, func() error { _, err := s.Stack(1, 10); return err })
 	require.ErrorIs(t, err, dlvclient.ErrServerLost)
-	require.ErrorContains(t, err, "Delve did not answer within 1s (raise --timeout if the target is that slow)")
+	require.ErrorContains(t, err, "Delve did not answer Stacktrace within 1s (raise --timeout if the target is that slow)")
 	require.Less(t, time.Since(start), 20*time.Second)
 	require.ErrorIs(t, s.Lost(), dlvclient.ErrServerLost)
 	// Later calls fail at once (net/rpc: "connection is shut down"); Lost
@@ -64,7 +64,7 @@ func TestInterruptPendingCall(t *testing.T) {
 	select {
 	case err := <-errc:
 		require.ErrorIs(t, err, dlvclient.ErrServerLost)
-		require.ErrorContains(t, err, "interrupted; Delve did not answer within 2s of Ctrl-C")
+		require.ErrorContains(t, err, "interrupted; Delve did not answer Stacktrace within 2s of Ctrl-C")
 		require.Less(t, time.Since(start), 15*time.Second)
 	case <-time.After(30 * time.Second):
 		t.Fatal("the interrupted call did not end")

@@ -15,9 +15,10 @@ import (
 // signal: on SIGHUP (its terminal closed) or SIGTERM it ends the session —
 // killing what exec and demo launched, detaching what attach attached — runs
 // the registered clean-ups (the demo's build directory) and exits with
-// 128+signal. SIGINT is Ctrl-C: it interrupts a pending Delve call (the
-// terminal stops the command), and a prompt waiting for input leaves as on
-// end of input, closing the session normally.
+// 128+signal. SIGINT is Ctrl-C: during a session it interrupts a pending
+// Delve call (the terminal stops the command), and a prompt waiting for
+// input leaves as on end of input, closing the session normally; before a
+// session is open it ends dlv-tasks like SIGTERM.
 type exitGuard struct {
 	mu       sync.Mutex
 	session  *dlvclient.Session
@@ -78,18 +79,18 @@ func (g *exitGuard) watch() {
 		g.mu.Lock()
 		s := g.session
 		g.mu.Unlock()
-		if sig == os.Interrupt {
+		if sig == os.Interrupt && s != nil {
 			g.interrupted.Add(1)
-			if s != nil {
-				s.Interrupt()
-			}
+			s.Interrupt()
 			continue
 		}
+		// SIGHUP, SIGTERM, or Ctrl-C before a session is open (building
+		// the demo, opening a core): leave, as without a handler.
 		g.leave(sig.(syscall.Signal), s)
 	}
 }
 
-// leave ends the session and the process on SIGHUP or SIGTERM.
+// leave ends the session, if any, and the process.
 func (g *exitGuard) leave(sig syscall.Signal, s *dlvclient.Session) {
 	if s != nil {
 		// stderr may be gone with the terminal; the message is best effort.
