@@ -38,6 +38,9 @@ func breakpointName(bp *api.Breakpoint) string {
 	if bp.Name != "" {
 		return bp.Name
 	}
+	if name, ok := internalBreakpointNames[bp.ID]; ok {
+		return name
+	}
 	return fmt.Sprintf("%d", bp.ID)
 }
 
@@ -71,15 +74,24 @@ func (s *Session) noteState(st *api.DebuggerState, err error) (State, error) {
 
 // Continue resumes the target until a breakpoint, an exit, or Halt.
 func (s *Session) Continue() (State, error) {
+	st, err := s.continueTarget()
+	return st, s.afterStop(err)
+}
+
+func (s *Session) continueTarget() (State, error) {
 	if err := s.requireLive(); err != nil {
 		return State{}, err
 	}
 	var last *api.DebuggerState
-	for st := range s.client.Continue() {
-		last = st
-		if st.Err != nil {
-			break
+	if err := s.running(func() {
+		for st := range s.client.Continue() {
+			last = st
+			if st.Err != nil {
+				break
+			}
 		}
+	}); err != nil {
+		return State{}, err
 	}
 	if last == nil {
 		return s.noteState(nil, errors.New("continue: no answer from the debugger"))
@@ -120,10 +132,19 @@ func (s *Session) StepOut() (State, error) { return s.step(s.client.StepOut) }
 // first, the target stays stopped there and the unfinished step is
 // cancelled, so that the next command starts from a clean state.
 func (s *Session) step(run func() (*api.DebuggerState, error)) (State, error) {
+	st, err := s.stepTarget(run)
+	return st, s.afterStop(err)
+}
+
+func (s *Session) stepTarget(run func() (*api.DebuggerState, error)) (State, error) {
 	if err := s.requireLive(); err != nil {
 		return State{}, err
 	}
-	st, err := run()
+	var st *api.DebuggerState
+	var err error
+	if rerr := s.running(func() { st, err = run() }); rerr != nil {
+		return State{}, rerr
+	}
 	out, err := s.noteState(st, err)
 	if err == nil && st != nil && st.NextInProgress {
 		if cerr := s.client.CancelNext(); cerr != nil {
@@ -211,8 +232,12 @@ func (s *Session) ClearBreakpoint(idOrName string) (Breakpoint, error) {
 }
 
 // Eval evaluates expr in goroutine gid's frame (gid -1: the selected one) and
-// returns its value as Delve prints it.
+// returns its value as Delve prints it. frame counts from the innermost
+// frame, at most MaxStackDepth.
 func (s *Session) Eval(gid int64, frame int, expr string) (string, error) {
+	if err := checkRange("frame", frame, 0, MaxStackDepth); err != nil {
+		return "", fmt.Errorf("print %s: %w", expr, err)
+	}
 	cfg := api.LoadConfig{FollowPointers: true, MaxVariableRecurse: 1, MaxStringLen: 256, MaxArrayValues: 64, MaxStructFields: -1}
 	v, err := s.client.EvalVariable(api.EvalScope{GoroutineID: gid, Frame: frame}, expr, cfg)
 	if err != nil {
@@ -244,12 +269,21 @@ func (s *Session) Dump(path string) error {
 
 // Call injects a call of expr into goroutine gid of a live target.
 func (s *Session) Call(gid int64, expr string) (string, error) {
+	v, err := s.callTarget(gid, expr)
+	return v, s.afterStop(err)
+}
+
+func (s *Session) callTarget(gid int64, expr string) (string, error) {
 	if err := s.requireLive(); err != nil {
 		return "", err
 	}
 	// Delve refuses calls until the client says how to load return values.
 	s.client.SetReturnValuesLoadConfig(&api.LoadConfig{FollowPointers: true, MaxVariableRecurse: 1, MaxStringLen: 256, MaxArrayValues: 64, MaxStructFields: -1})
-	st, err := s.client.Call(gid, expr, false)
+	var st *api.DebuggerState
+	var err error
+	if rerr := s.running(func() { st, err = s.client.Call(gid, expr, false) }); rerr != nil {
+		return "", rerr
+	}
 	if _, err := s.noteState(st, err); err != nil {
 		return "", fmt.Errorf("call %s: %w", expr, err)
 	}
@@ -265,4 +299,88 @@ func (s *Session) Call(gid int64, expr string) (string, error) {
 		}
 	}
 	return strings.Join(parts, ", "), nil
+}
+
+// Delve's internal breakpoints (unrecovered-panic, id -1, at
+// runtime.fatalpanic; runtime-fatal-throw, id -2, at runtime.throw, fatal
+// and fatalsignal) are int3 instructions in the target's code. A debugger
+// that dies — even by SIGKILL, which nothing can catch — leaves them there,
+// and the target's next panic, throw or SIGQUIT then dies of SIGTRAP without
+// a traceback. So they are only in the target while it runs (continue, the
+// stepping commands, call), where they stop it at a panic; while dlv-tasks
+// reads the stopped target or waits at the prompt the code is the target's
+// own. Sessions that own their Delve (attach, exec) do this; a connect
+// session leaves its server's breakpoints to the server.
+
+// internalBreakpointNames are the names Delve gives its internal
+// breakpoints; disarming drops the name (Delve's RPC refuses names with a
+// dash), so they are shown by id.
+var internalBreakpointNames = map[int]string{-1: "unrecovered-panic", -2: "runtime-fatal-throw"}
+
+// ownsBreakpoints reports whether this session manages Delve's internal
+// breakpoints: an embedded Delve debugging a live process.
+func (s *Session) ownsBreakpoints() bool {
+	return s.server != nil && s.target.Live
+}
+
+// disarmInternal takes Delve's enabled internal breakpoints out of the
+// target's code, remembering them for armInternal.
+func (s *Session) disarmInternal() error {
+	if !s.ownsBreakpoints() {
+		return nil
+	}
+	if exited, _ := s.Exited(); exited {
+		s.parked = nil
+		return nil
+	}
+	bps, err := s.client.ListBreakpoints(false)
+	if err != nil {
+		return fmt.Errorf("list Delve's internal breakpoints: %w", err)
+	}
+	for _, bp := range bps {
+		if bp.ID >= 0 || bp.Disabled {
+			continue
+		}
+		amend := *bp
+		amend.Disabled, amend.Name = true, ""
+		if err := s.client.AmendBreakpoint(&amend); err != nil {
+			return fmt.Errorf("remove Delve's breakpoint %d from the target's code: %w", bp.ID, err)
+		}
+		s.parked = append(s.parked, amend)
+	}
+	return nil
+}
+
+// armInternal puts back the internal breakpoints disarmInternal removed,
+// before the target runs.
+func (s *Session) armInternal() error {
+	parked := s.parked
+	s.parked = nil
+	for _, bp := range parked {
+		bp.Disabled = false
+		if err := s.client.AmendBreakpoint(&bp); err != nil {
+			return fmt.Errorf("restore Delve's breakpoint %d before running the target: %w", bp.ID, err)
+		}
+	}
+	return nil
+}
+
+// afterStop takes the internal breakpoints out once an execution command
+// has returned; err is the command's own error, which comes first.
+func (s *Session) afterStop(err error) error {
+	if derr := s.disarmInternal(); derr != nil && err == nil {
+		return derr
+	}
+	return err
+}
+
+// running runs an execution command with Delve's internal breakpoints in
+// place, exempt from the call timeout, and takes them out again once the
+// target stopped.
+func (s *Session) running(f func()) error {
+	if err := s.armInternal(); err != nil {
+		return err
+	}
+	s.runUnbounded(f)
+	return nil
 }

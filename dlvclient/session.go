@@ -4,6 +4,8 @@
 package dlvclient
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -51,15 +53,24 @@ type Session struct {
 	target model.Target
 	server service.Server // embedded server, nil for connect
 	conn   net.Conn
-	// dialAux opens a second connection to the same server, for bulk memory
-	// reads that overlap the main connection's work; nil when the server
-	// takes one client only.
-	dialAux func() (net.Conn, error)
-	aux     *rpc2.RPCClient
-	auxConn net.Conn
+	guard  *guardedConn // conn, bounded in time and size
+	// aux is a second connection to the same server, for bulk memory reads
+	// that overlap the main connection's work; nil when the server takes one
+	// client only. It is dialled when the session opens, never later: Delve's
+	// SetApiVersion (sent by every new client) writes the server's config,
+	// which the main connection's requests read unsynchronised.
+	aux      *rpc2.RPCClient
+	auxConn  net.Conn
+	auxGuard *guardedConn
+	// parked are Delve's internal breakpoints, taken out of the target's
+	// code while it is stopped (see disarmInternal).
+	parked []api.Breakpoint
 	// resumeOnClose is set when connect found the target running and
 	// halted it: Close lets it run again, leaving it as it was.
 	resumeOnClose bool
+
+	closeOnce sync.Once
+	closeErr  error
 
 	mu     sync.Mutex
 	exited bool
@@ -79,17 +90,22 @@ type Session struct {
 // it; Close resumes it.
 func (s *Session) HaltedOnConnect() bool { return s.resumeOnClose }
 
+// Target describes the debugged program.
+func (s *Session) Target() model.Target { return s.target }
+
 // Live reports whether code can run in the target (false for cores).
 func (s *Session) Live() bool { return s.target.Live }
 
 // Connect opens a session on a headless Delve server started with
 // --api-version 2, at addr (HOST:PORT).
 func Connect(addr string) (*Session, error) {
-	conn, err := net.DialTimeout("tcp", addr, handshakeTimeout)
+	raw, err := net.DialTimeout("tcp", addr, handshakeTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	_ = raw.SetWriteDeadline(time.Now().Add(handshakeTimeout))
+	guard := newGuardedConn(raw, handshakeTimeout)
+	conn := net.Conn(guard)
 	client := rpc2.NewClientFromConn(conn)
 	var version api.GetVersionOut
 	if err := client.CallAPI("GetVersion", api.GetVersionIn{}, &version); err != nil {
@@ -98,9 +114,12 @@ func Connect(addr string) (*Session, error) {
 	}
 	if version.APIVersion != 2 {
 		conn.Close()
-		return nil, fmt.Errorf("connect to %s: server speaks Delve API version %d, need 2", addr, version.APIVersion)
+		return nil, fmt.Errorf("connect to %s: the server speaks Delve API version %d, dlv-tasks needs 2 (start it with --api-version 2)", addr, version.APIVersion)
 	}
-	s := &Session{client: client, conn: conn, target: model.Target{Kind: KindConnect, Live: true}}
+	s := &Session{client: client, conn: conn, guard: guard, target: model.Target{Kind: KindConnect, Live: true}}
+	if client.IsMulticlient() {
+		s.openAux(func() (net.Conn, error) { return net.DialTimeout("tcp", addr, handshakeTimeout) })
+	}
 	// Nearly every Delve call waits while the target runs (dlv --continue):
 	// stop it to read it, and let it run again on Close.
 	state, err := client.GetStateNonBlocking()
@@ -115,7 +134,6 @@ func Connect(addr string) (*Session, error) {
 		}
 		s.resumeOnClose = true
 	}
-	_ = conn.SetDeadline(time.Time{})
 	s.target.PID = client.ProcessPid()
 	if state.Exited {
 		s.exited, s.status = true, state.ExitStatus
@@ -123,9 +141,12 @@ func Connect(addr string) (*Session, error) {
 	if !isLiveServer(client) {
 		s.target.Live = false
 	}
-	if client.IsMulticlient() {
-		s.dialAux = func() (net.Conn, error) { return net.DialTimeout("tcp", addr, handshakeTimeout) }
+	if err := guard.err(); err != nil {
+		s.closeConns()
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
+	_ = raw.SetWriteDeadline(time.Time{})
+	s.opened()
 	return s, nil
 }
 
@@ -143,8 +164,14 @@ func Attach(pid int) (*Session, error) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 		return nil, fmt.Errorf("attach to pid %d: no such process", pid)
 	}
+	if err := checkAttachable(pid); err != nil {
+		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+	}
 	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if exe != "" {
+		if err := checkLiveMachine(exe); err != nil {
+			return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+		}
 		if err := checkDebugInfo(exe); err != nil {
 			return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
 		}
@@ -152,6 +179,10 @@ func Attach(pid int) (*Session, error) {
 	s, err := startEmbedded(model.Target{Kind: KindAttach, PID: pid, Executable: exe, Live: true},
 		nil, debugger.Config{AttachPid: pid})
 	if err != nil {
+		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
+	}
+	if err := s.disarmInternal(); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("attach to pid %d: %w", pid, err)
 	}
 	return s, nil
@@ -162,6 +193,9 @@ func Attach(pid int) (*Session, error) {
 func Exec(exe string, args []string, opts ...ExecOption) (*Session, error) {
 	if err := checkExecutable(exe); err != nil {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
+	if err := checkLiveMachine(exe); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if err := checkDebugInfo(exe); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
@@ -178,6 +212,10 @@ func Exec(exe string, args []string, opts ...ExecOption) (*Session, error) {
 		return nil, fmt.Errorf("exec %s: %w", exe, err)
 	}
 	s.target.PID = s.client.ProcessPid()
+	if err := s.disarmInternal(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("exec %s: %w", exe, err)
+	}
 	return s, nil
 }
 
@@ -224,6 +262,9 @@ func OpenCore(exe, corefile string) (*Session, error) {
 	if err := checkCoreFile(corefile); err != nil {
 		return nil, fmt.Errorf("open core %s: %w", corefile, err)
 	}
+	if err := checkCoreBelongs(exe, corefile); err != nil {
+		return nil, fmt.Errorf("open core %s: %w", corefile, err)
+	}
 	s, err := startEmbedded(model.Target{Kind: KindCore, Executable: exe, Core: corefile},
 		[]string{exe}, debugger.Config{CoreFile: corefile})
 	if err != nil {
@@ -258,8 +299,12 @@ func startEmbedded(target model.Target, processArgs []string, cfg debugger.Confi
 	if err != nil {
 		return nil, err
 	}
-	client := rpc2.NewClientFromConn(clientConn)
-	return &Session{client: client, server: server, conn: clientConn, target: target, dialAux: listener.dial}, nil
+	guard := newGuardedConn(clientConn, DefaultTimeout)
+	client := rpc2.NewClientFromConn(guard)
+	s := &Session{client: client, server: server, conn: guard, guard: guard, target: target}
+	s.openAux(listener.dial)
+	s.opened()
+	return s, nil
 }
 
 // explainDelveError turns Delve's start-up errors into advice where the
@@ -282,6 +327,31 @@ func checkExecutable(exe string) error {
 	if fi.IsDir() {
 		return fmt.Errorf("is a directory")
 	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
+	return nil
+}
+
+// checkAttachable refuses a process that cannot be traced whatever the
+// privileges: a zombie (it has exited; its parent has not reaped it) or a
+// dead one. ptrace's EPERM for them read as "run as root".
+func checkAttachable(pid int) error {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return fmt.Errorf("no such process")
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return nil
+	}
+	switch stat[i+2] {
+	case 'Z':
+		return errors.New("the process has exited and is a zombie (its parent has not reaped it): there is nothing left to debug")
+	case 'X':
+		return errors.New("the process is dead: there is nothing left to debug")
+	}
 	return nil
 }
 
@@ -290,6 +360,54 @@ func checkExecutable(exe string) error {
 // and leaves the target running; exec kills what it launched; core just
 // closes.
 func (s *Session) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+// abortWait bounds how long Abort waits for Delve to let go of the target
+// before it kills a launched target itself.
+const abortWait = 10 * time.Second
+
+// Abort ends the session from another goroutine, while a command may still
+// be running (on SIGHUP or SIGTERM): a running target is halted, what exec
+// launched is killed, what attach attached is detached, and a connect
+// session disconnects. It waits at most about abortWait for Delve; a
+// launched target that Delve could not kill by then is killed directly.
+// Close and Abort run at most once between them.
+func (s *Session) Abort() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.closeOnce.Do(func() { s.closeErr = s.abort() })
+	}()
+	select {
+	case <-done:
+	case <-time.After(abortWait):
+		if s.target.Kind == KindExec && s.target.PID > 0 {
+			// Delve is stuck; what we launched must not outlive us.
+			_ = syscall.Kill(s.target.PID, syscall.SIGKILL)
+		}
+	}
+}
+
+// abort is Close for a session whose main connection may be busy.
+func (s *Session) abort() error {
+	if s.server == nil {
+		// connect: leave the server as it was, on a fresh deadline.
+		exited, _ := s.Exited()
+		s.SetTimeout(abortWait)
+		err := s.client.Disconnect(s.resumeOnClose && !exited)
+		s.closeConns()
+		return err
+	}
+	// Stop halts a running target, then detaches (killing what Delve
+	// launched), whatever the connections are doing.
+	err := s.server.Stop()
+	s.closeConns()
+	return err
+}
+
+func (s *Session) close() error {
 	var err error
 	switch s.target.Kind {
 	case KindConnect:
@@ -312,7 +430,10 @@ func (s *Session) Close() error {
 	if s.conn != nil {
 		_ = s.conn.Close()
 	}
-	if err != nil && (s.exited || isClosedErr(err)) {
+	if err != nil && (s.exited || isClosedErr(err) || s.Lost() != nil) {
+		// Nothing more to do: the target has gone, or the connection has
+		// (the failure was reported when it happened; an embedded server's
+		// Stop has detached or killed the target all the same).
 		return nil
 	}
 	return err
@@ -322,20 +443,93 @@ func isClosedErr(err error) bool {
 	return isDelveError(err, errDelveConnClosed)
 }
 
-// memoryClient returns the client for bulk memory reads: a second
-// connection when the server allows it, else the main one.
+// openAux dials the second connection for bulk memory reads. It runs while
+// the session is opened, before any other call can be in flight; without it
+// (a dial error) memory reads share the main connection.
+func (s *Session) openAux(dial func() (net.Conn, error)) {
+	raw, err := dial()
+	if err != nil {
+		return
+	}
+	s.auxGuard = newGuardedConn(raw, handshakeTimeout)
+	s.aux, s.auxConn = rpc2.NewClientFromConn(s.auxGuard), s.auxGuard
+}
+
+// opened ends the handshake: later calls get the session's time and size
+// bounds.
+func (s *Session) opened() {
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			g.opened()
+			g.setTimeout(DefaultTimeout)
+		}
+	}
+}
+
+// SetTimeout bounds each later Delve call (except execution commands) to d;
+// a call without an answer by then ends the session (ErrServerLost).
+func (s *Session) SetTimeout(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			g.setTimeout(d)
+		}
+	}
+}
+
+// Interrupt is called on Ctrl-C: a pending Delve call gets a short grace to
+// answer (so the interrupted command stops cleanly), after which the session
+// is given up. It reports whether a call was pending; execution commands
+// are stopped by Halt instead.
+func (s *Session) Interrupt() bool {
+	pending := false
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil && g.interrupt() {
+			pending = true
+		}
+	}
+	return pending
+}
+
+// Lost reports why the connection to Delve was given up (wrapping
+// ErrServerLost), or nil while it works.
+func (s *Session) Lost() error {
+	for _, g := range []*guardedConn{s.guard, s.auxGuard} {
+		if g != nil {
+			if err := g.err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runUnbounded runs an execution command, exempt from the call timeout.
+func (s *Session) runUnbounded(f func()) {
+	if s.guard == nil {
+		f()
+		return
+	}
+	s.guard.runUnbounded(f)
+}
+
+// closeConns closes both connections.
+func (s *Session) closeConns() {
+	if s.auxConn != nil {
+		_ = s.auxConn.Close()
+	}
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+}
+
+// memoryClient returns the client for bulk memory reads: the second
+// connection when the session has one, else the main one.
 func (s *Session) memoryClient() *rpc2.RPCClient {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.aux != nil {
 		return s.aux
-	}
-	if s.dialAux != nil {
-		if conn, err := s.dialAux(); err == nil {
-			s.aux, s.auxConn = rpc2.NewClientFromConn(conn), conn
-			return s.aux
-		}
-		s.dialAux = nil
 	}
 	return s.client
 }

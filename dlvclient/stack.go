@@ -15,10 +15,14 @@ const DefaultStackDepth = model.DefaultStackDepth
 // ErrUnknownGoroutine is returned for a goroutine id the target does not have.
 var ErrUnknownGoroutine = model.ErrUnknownGoroutine
 
-// Stack returns the stack of goroutine id, innermost frame first.
+// Stack returns the stack of goroutine id, innermost frame first: at most
+// depth frames (0: DefaultStackDepth; more than MaxStackDepth is refused).
 func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
-	if depth <= 0 {
+	if depth == 0 {
 		depth = DefaultStackDepth
+	}
+	if err := checkRange("stack depth", depth, 1, MaxStackDepth); err != nil {
+		return nil, err
 	}
 	frames, err := s.client.Stacktrace(id, depth, 0, 0, nil)
 	if err != nil {
@@ -64,8 +68,15 @@ func convertFrames(frames []api.Stackframe) []model.Frame {
 // Ancestors returns the stacks the runtime recorded for the creators of
 // goroutine id. The runtime keeps them only with
 // GODEBUG=tracebackancestors=N; without it the result is empty and
-// enabled is false.
+// enabled is false. At most n ancestors (MaxAncestors) of depth frames
+// each (MaxStackDepth) are read.
 func (s *Session) Ancestors(id int64, n, depth int) (ancestors []model.Ancestor, enabled bool, err error) {
+	if err := checkRange("ancestor count", n, 0, MaxAncestors); err != nil {
+		return nil, false, err
+	}
+	if err := checkRange("ancestor stack depth", depth, 0, MaxStackDepth); err != nil {
+		return nil, false, err
+	}
 	as, err := s.client.Ancestors(id, n, depth)
 	if err != nil {
 		if isDelveError(err, errDelveAncestorsDisabled) {

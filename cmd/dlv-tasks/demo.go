@@ -24,6 +24,9 @@ func newDemoCommand(opts *options) *cobra.Command {
 				return err
 			}
 			defer os.RemoveAll(dir)
+			// A signal that ends dlv-tasks skips the defers: remove the
+			// build directory then too.
+			defer guard.onExit(func() { os.RemoveAll(dir) })()
 			// The demo's sources travel inside the binary, so an installed
 			// dlv-tasks runs it anywhere Go is installed.
 			src, err := demosrc.Extract(dir)
@@ -48,7 +51,8 @@ func newDemoCommand(opts *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			guard.setSession(s)
+			defer closeSession(s)
 			if err := runToReady(s); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ import (
 var errCommandsFailed = errors.New("one or more commands failed")
 
 func main() {
+	guard = newExitGuard()
 	if err := newRootCommand().Execute(); err != nil {
 		if !errors.Is(err, errCommandsFailed) {
 			fmt.Fprintf(os.Stderr, "dlv-tasks: %v\n", err)
@@ -42,6 +44,7 @@ type options struct {
 	// preload are snapshots read elsewhere (an earlier dump) that the
 	// session keeps for diff from the start.
 	preload []model.Sample
+	timeout time.Duration
 }
 
 // targetOutput opens where a launched target writes; the returned close
@@ -73,6 +76,8 @@ func newRootCommand() *cobra.Command {
 		"run this prompt command and exit, instead of opening the prompt (repeatable)")
 	root.PersistentFlags().StringVar(&opts.web, "web", "",
 		"also serve the session in a browser at `ADDR` (127.0.0.1:0: loopback, a random port)")
+	root.PersistentFlags().DurationVar(&opts.timeout, "timeout", dlvclient.DefaultTimeout,
+		"give up a Delve call that has not answered after this long (continue and the stepping commands are not bounded)")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "connect HOST:PORT",

@@ -17,16 +17,36 @@ func runSession(opts options, open func() (*dlvclient.Session, error)) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := s.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "dlv-tasks: closing session: %v\n", err)
-		}
-	}()
+	guard.setSession(s)
+	defer closeSession(s)
 	return runTerminal(s, opts, "")
+}
+
+// closeSession closes s the way its kind requires (a signal arriving
+// meanwhile waits for it) and reports a failure.
+func closeSession(s *dlvclient.Session) {
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "dlv-tasks: closing session: %v\n", err)
+	}
+	guard.setSession(nil)
+}
+
+// lostSession is a session whose connection to Delve can be lost (a
+// dump's cannot).
+type lostSession interface {
+	// Lost returns why the connection to Delve is gone, or nil.
+	Lost() error
 }
 
 // runTerminal runs the -c commands, or the prompt after printing banner.
 func runTerminal(s terminal.Session, opts options, banner string) error {
+	if opts.timeout <= 0 {
+		return fmt.Errorf("--timeout %s: must be positive", opts.timeout)
+	}
+	if ds, ok := s.(*dlvclient.Session); ok {
+		ds.SetTimeout(opts.timeout)
+		guard.setSession(ds)
+	}
 	t := terminal.New(s, os.Stdout, os.Stderr)
 	t.Style = terminalStyle(os.Stdout)
 	if opts.pager {
@@ -46,11 +66,11 @@ func runTerminal(s terminal.Session, opts options, banner string) error {
 	}
 	defer t.StopWeb()
 	if len(opts.commands) > 0 {
-		err := runCommands(t, opts.commands)
+		ls, _ := s.(lostSession)
+		err := runCommands(ls, t, opts.commands)
 		serveUntilInterrupt(opts)
 		return err
 	}
-	t.Confirm = confirmOnStdin
 	if banner != "" {
 		fmt.Fprint(os.Stderr, banner)
 	}
@@ -58,22 +78,27 @@ func runTerminal(s terminal.Session, opts options, banner string) error {
 }
 
 // runCommands runs one-shot commands in order; all run even if one fails,
-// and the result is an error if any failed.
-func runCommands(t *terminal.Terminal, commands []string) error {
+// and the result is an error if any failed. A lost connection to Delve or
+// an interrupt stops the rest (s may be nil: a session that cannot be lost).
+func runCommands(s lostSession, t *terminal.Terminal, commands []string) error {
 	failed := false
 	for _, c := range commands {
+		before := guard.interrupts()
 		err := t.Execute(c)
 		if errors.Is(err, terminal.ErrExit) {
 			break
 		}
 		if err != nil {
-			// The error names its command once; the line is repeated only
-			// when it says more (its arguments).
-			if !strings.HasPrefix(err.Error(), strings.TrimSpace(c)+":") {
-				err = fmt.Errorf("%s: %w", c, err)
-			}
-			fmt.Fprintln(os.Stderr, terminal.ErrorLine(err))
+			fmt.Fprintln(os.Stderr, terminal.ErrorLine(oneShotError(c, err)))
 			failed = true
+		}
+		if s != nil {
+			if lost := s.Lost(); lost != nil {
+				return fmt.Errorf("%w; not running the remaining commands", lost)
+			}
+		}
+		if guard.interrupts() != before {
+			return errors.New("interrupted: not running the remaining commands")
 		}
 	}
 	if failed {
@@ -82,15 +107,22 @@ func runCommands(t *terminal.Terminal, commands []string) error {
 	return nil
 }
 
+// oneShotError names a failed one-shot command once: by its whole line, so
+// that the user sees which -c failed, and without the command name the
+// prompt puts before its errors ("where -depth 0 1: stack depth 0: …", not
+// "where -depth 0 1: where: stack depth 0: …").
+func oneShotError(line string, err error) error {
+	line = strings.TrimSpace(line)
+	name, _, _ := strings.Cut(line, " ")
+	msg := err.Error()
+	if strings.HasPrefix(msg, line+":") {
+		return err
+	}
+	msg = strings.TrimPrefix(msg, name+": ")
+	return fmt.Errorf("%s: %s", line, msg)
+}
+
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// confirmOnStdin asks a yes/no question on the terminal.
-func confirmOnStdin(question string) bool {
-	fmt.Fprintf(os.Stderr, "%s [y/N] ", question)
-	var answer string
-	fmt.Fscanln(os.Stdin, &answer)
-	return answer == "y" || answer == "Y" || answer == "yes"
 }
