@@ -233,25 +233,9 @@ func (g *guardedConn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	g.mu.Unlock()
-	for {
-		n, err := g.Conn.Read(p)
-		g.mu.Lock()
-		var ne net.Error
-		if err != nil && errors.As(err, &ne) && ne.Timeout() && g.lost == nil && (g.pending == 0 || g.unbounded > 0) {
-			// A deadline that expired as the calls it bounded completed
-			// (or became unbounded): nothing is late.
-			g.armLocked()
-			g.mu.Unlock()
-			continue
-		}
-		n, err = g.readDoneLocked(p, n, err)
-		g.mu.Unlock()
-		return n, err
-	}
-}
-
-// readDoneLocked accounts for what one read of the connection returned.
-func (g *guardedConn) readDoneLocked(p []byte, n int, err error) (int, error) {
+	n, err := g.Conn.Read(p)
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.lost != nil {
 		return 0, g.lost
 	}
