@@ -293,7 +293,7 @@ func shortLocKey(l model.Location) string {
 	if l.IsZero() {
 		return "<unknown>"
 	}
-	return l.Function + " " + shortFile(l.File) + ":" + strconv.Itoa(l.Line)
+	return l.Function + " " + model.ShortFile(l.File) + ":" + strconv.Itoa(l.Line)
 }
 
 // noise is the change of a count that says nothing: at least 3, or a tenth

@@ -242,7 +242,7 @@ func stackKeyText(g *model.Goroutine, st model.Stack) string {
 	if st.More {
 		depth = "≥" + depth
 	}
-	s := top.Function + " " + shortFile(top.File) + ":" + strconv.Itoa(top.Line)
+	s := top.Function + " " + model.ShortFile(top.File) + ":" + strconv.Itoa(top.Line)
 	if bottom != top {
 		s += " … " + bottom.Function
 	}

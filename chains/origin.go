@@ -139,15 +139,3 @@ func StackSignature(g *model.Goroutine, st model.Stack) string {
 	b.WriteString("created by " + locKey(g.GoStatement))
 	return b.String()
 }
-
-// shortFile is the last two elements of a slash-separated path.
-func shortFile(path string) string {
-	i := strings.LastIndexByte(path, '/')
-	if i <= 0 {
-		return path
-	}
-	if j := strings.LastIndexByte(path[:i], '/'); j >= 0 {
-		return path[j+1:]
-	}
-	return path
-}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+
+	"github.com/dlv-tasks/dlv-tasks/internal/fsx"
 )
 
 // checkCoreFile rejects files that are not ELF core dumps, or whose segments
@@ -151,24 +153,9 @@ func checkRegular(path string) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file (%s)", path, fileKind(fi.Mode()))
+		return fmt.Errorf("%s is not a regular file (%s)", path, fsx.FileKind(fi.Mode()))
 	}
 	return nil
-}
-
-// fileKind names a non-regular file's type.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }
 
 // checkCoreBelongs compares the core with the executable before Delve opens

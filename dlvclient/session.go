@@ -20,6 +20,7 @@ import (
 	"github.com/go-delve/delve/service/rpc2"
 	"github.com/go-delve/delve/service/rpccommon"
 
+	"github.com/dlv-tasks/dlv-tasks/internal/fsx"
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
@@ -328,7 +329,7 @@ func checkExecutable(exe string) error {
 		return fmt.Errorf("is a directory")
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+		return fmt.Errorf("not a regular file (%s)", fsx.FileKind(fi.Mode()))
 	}
 	return nil
 }

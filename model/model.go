@@ -6,6 +6,7 @@ package model
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,19 @@ type Location struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
 	PC       uint64 `json:"pc,omitempty"`
+}
+
+// ShortFile is the last two elements of a slash-separated path
+// ("demo/main.go" for "/src/demo/main.go"), as tables show files.
+func ShortFile(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return path
+	}
+	if j := strings.LastIndexByte(path[:i], '/'); j >= 0 {
+		return path[j+1:]
+	}
+	return path
 }
 
 // IsZero reports whether the location is unknown.

@@ -18,16 +18,7 @@ const maxSampleIDs = 5
 
 // ShortFile returns the last two elements of a slash-separated path:
 // "/home/u/app/cmd/main.go" becomes "cmd/main.go".
-func ShortFile(path string) string {
-	i := strings.LastIndexByte(path, '/')
-	if i <= 0 {
-		return path
-	}
-	if j := strings.LastIndexByte(path[:i], '/'); j >= 0 {
-		return path[j+1:]
-	}
-	return path
-}
+func ShortFile(path string) string { return model.ShortFile(path) }
 
 // shortLoc formats l as "function file:line" with a short file, "-" when
 // unknown.

@@ -14,6 +14,7 @@ import (
 	"github.com/peterh/liner"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
+	"github.com/dlv-tasks/dlv-tasks/internal/fsx"
 	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
@@ -300,7 +301,7 @@ func newHistory(path string, errOut io.Writer) *historyFile {
 		return h
 	}
 	if err == nil && !fi.Mode().IsRegular() {
-		fmt.Fprintf(errOut, "note: history file %s is not a regular file (%s): history is not kept\n", path, fileKind(fi.Mode()))
+		fmt.Fprintf(errOut, "note: history file %s is not a regular file (%s): history is not kept\n", path, fsx.FileKind(fi.Mode()))
 		h.path = ""
 		return h
 	}
@@ -340,21 +341,6 @@ func (h *historyFile) save(entries []string) {
 		}
 	}
 	_ = os.WriteFile(h.path, []byte(b.String()), 0o600)
-}
-
-// fileKind names a non-regular file's type.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }
 
 // stdinIsTerminal reports whether standard input is a terminal (not merely
