@@ -107,18 +107,20 @@ func compareSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.T
 }
 
 // compareLiveSnapshot is compareSnapshot for a snapshot read live before
-// the target was made to print its traceback: a goroutine that was running
-// when read (a spinner) may be runnable when the traceback is printed, and
-// its frames have moved — the only goroutine that can change in between in
-// the test programs, which block everything else. Its state is compared as
-// "running", its frames not at all.
+// the target was made to print its traceback: a goroutine that could run
+// when read (a spinner, a main goroutine between two system calls) may be
+// running or runnable at either look, and its frames have moved — the only
+// goroutines that can change in between in the test programs, which block
+// everything else. Running and runnable are then the same state for the
+// comparison, and such a goroutine's frames are not compared.
 func compareLiveSnapshot(t *testing.T, snap *model.Snapshot, tb map[int64]testutil.TracebackGoroutine) int {
 	t.Helper()
+	canRun := func(state string) bool { return state == model.StatusRunning || state == model.StatusRunnable }
 	adjusted := make(map[int64]testutil.TracebackGoroutine, len(tb))
 	for id, g := range tb {
-		if ours := snap.Goroutine(id); ours != nil && ours.Status == model.StatusRunning {
-			if g.State == model.StatusRunnable {
-				g.State = model.StatusRunning
+		if ours := snap.Goroutine(id); ours != nil && canRun(ours.Status) {
+			if canRun(g.State) {
+				g.State = ours.Status
 			}
 			g.Frames, g.StackUnavailable = nil, true
 		}
