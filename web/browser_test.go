@@ -507,6 +507,15 @@ func TestLiveInBrowser(t *testing.T) {
 	require.Equal(t, model.CancelExplicit, hops[0].How)
 }
 
+// wrongToken is token with its first character changed (to "0", or to "1"
+// when it already starts with "0": one token in sixteen does).
+func wrongToken(token string) string {
+	if strings.HasPrefix(token, "0") {
+		return "1" + token[1:]
+	}
+	return "0" + token[1:]
+}
+
 // TestStateChangesNeedTokenAndSameOrigin drives the endpoints the way
 // another web page could.
 func TestStateChangesNeedTokenAndSameOrigin(t *testing.T) {
@@ -528,7 +537,7 @@ func TestStateChangesNeedTokenAndSameOrigin(t *testing.T) {
 		return resp.StatusCode
 	}
 	require.Equal(t, http.StatusForbidden, post("api/continue", nil), "no token")
-	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: "0" + srv.Token()[1:]}), "wrong token")
+	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: wrongToken(srv.Token())}), "wrong token")
 	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: srv.Token(), "Origin": "http://evil.example"}), "cross-origin")
 	require.Equal(t, http.StatusForbidden, post("api/continue", map[string]string{web.TokenHeader: srv.Token(), "Sec-Fetch-Site": "cross-site"}), "cross-site")
 	resp, err := http.Get(url + "api/continue")
