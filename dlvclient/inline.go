@@ -27,6 +27,11 @@ type inlineTable struct {
 	// context (amd64 executables only; nil otherwise).
 	funcs *funcTable
 
+	// read serialises every use of data: debug/dwarf fills caches of its
+	// own while it reads (SeekPC's base offsets), so concurrent stack reads
+	// (Session.Stacks) must not use it at once.
+	read sync.Mutex
+
 	mu    sync.Mutex
 	names map[dwarf.Offset]string // abstract origin -> function name
 	files map[dwarf.Offset][]*dwarf.LineFile
@@ -105,6 +110,8 @@ func (t *inlineTable) lineAt(pc uint64) (file string, line int, ok bool) {
 // call site in the function that encloses it. It returns nothing when pc is
 // not in inlined code (or the DWARF does not say).
 func (t *inlineTable) expand(pc uint64) []inlinedCall {
+	t.read.Lock()
+	defer t.read.Unlock()
 	r := t.data.Reader()
 	cu, err := r.SeekPC(pc)
 	if err != nil || cu == nil || !cu.Children {
