@@ -48,9 +48,7 @@ func TestNoInt3WhileStopped(t *testing.T) {
 	for _, c := range changes {
 		require.Equal(t, byte(0xCC), c.Memory, "%s", c)
 	}
-	_, err = s.Halt()
-	require.NoError(t, err)
-	<-done
+	haltUntilStopped(t, s, done)
 	requireCodeIntact(t, tg.Pid, exe, "after a halt")
 
 	// The unrecovered-panic breakpoint still stops the target at a panic.
@@ -82,4 +80,23 @@ func TestNoInt3AfterExec(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	requireCodeIntact(t, s.Target().PID, exe, "at the entry point")
+}
+
+// haltUntilStopped halts s until the Continue reporting on done returns:
+// Delve drops a halt that arrives before its continue has resumed the
+// target (the breakpoints are back in before that), so one halt may be lost.
+func haltUntilStopped(t *testing.T, s *dlvclient.Session, done <-chan dlvclient.State) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		_, err := s.Halt()
+		require.NoError(t, err)
+		select {
+		case <-done:
+			return
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the target did not stop after halts for 30s")
+		}
+	}
 }
