@@ -133,6 +133,9 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			if r.waitSince != 0 && now > r.waitSince {
 				g.Waited = time.Duration(now - r.waitSince)
 				g.WaitedAtLeast = clock.LowerBound
+				if clock.Before > now {
+					g.WaitedAtMost = time.Duration(clock.Before - r.waitSince)
+				}
 			}
 		} else if listed.status[i] == gDeadExtra {
 			continue

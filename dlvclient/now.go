@@ -37,7 +37,15 @@ import (
 //   - allp[i].sysmontick.schedwhen and .syscallwhen: sysmon's last look at
 //     a running P;
 //   - allp[i].gcStopTime: when the P last stopped for a stop-the-world;
-//   - the goroutines' waitsince (starts of earlier GCs).
+//   - the goroutines' waitsince (starts of earlier GCs);
+//   - the system monitor's last wake (now_sysmon.go), at most a minute old
+//     in an idle process, where the others can be two minutes old.
+// In an idle process nothing else reads the clock, and the crash itself
+// stores no reading (the traceback's nanotime stays in registers; the ELF
+// notes of a kernel core hold CPU times, no clock): the moment of the core
+// is not in it. It is bounded from above instead, by when sysmon would next
+// have woken (Clock.Before), so that a wait is known to lie between two
+// figures and the runtime's own "N minutes" lies between them too.
 // A reading before runtime.runtimeInitTime or more than maxUptime after it
 // is corrupt and ignored.
 
@@ -58,7 +66,7 @@ type clockReading struct {
 
 // clock finds the target's "now" for wait times.
 func (s *Session) clock(raws []rawG) model.Clock {
-	readings := s.memoryClockReadings(raws)
+	readings, wake := s.memoryClockReadings(raws)
 	var best clockReading
 	for _, r := range readings {
 		if r.value > best.value {
@@ -73,11 +81,22 @@ func (s *Session) clock(raws []rawG) model.Clock {
 	if best.value == 0 {
 		return model.Clock{}
 	}
-	return model.Clock{Now: best.value, Source: best.source, LowerBound: true}
+	c := model.Clock{Now: best.value, Source: best.source, LowerBound: true}
+	if wake > best.value {
+		c.Before, c.BeforeSource = wake, sourceSysmonWake
+	}
+	return c
 }
 
-// memoryClockReadings collects the runtime's stored clock readings.
-func (s *Session) memoryClockReadings(raws []rawG) []clockReading {
+// Sources of sysmon's readings (see now_sysmon.go).
+const (
+	sourceSysmonAwake = "runtime.sysmon (its last wake)"
+	sourceSysmonWake  = "runtime.sysmon (its next wake)"
+)
+
+// memoryClockReadings collects the runtime's stored clock readings and, on
+// a core, when sysmon would next have woken (0 unknown).
+func (s *Session) memoryClockReadings(raws []rawG) ([]clockReading, int64) {
 	scope := api.EvalScope{GoroutineID: -1}
 	scalar := func(exprs ...string) (int64, bool) {
 		for _, e := range exprs {
@@ -117,7 +136,15 @@ func (s *Session) memoryClockReadings(raws []rawG) []clockReading {
 		}
 	}
 	add("runtime.g.waitsince", waitsince)
-	return out
+	var wake int64
+	if !s.target.Live {
+		sysmon := s.sysmonReadings()
+		add(sourceSysmonAwake, sysmon.awake)
+		if sysmon.wake > 0 && sysmon.wake > start && (start == 0 || sysmon.wake-start <= maxUptime) {
+			wake = sysmon.wake
+		}
+	}
+	return out, wake
 }
 
 // procField is a clock field of runtime.p.

@@ -14,6 +14,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // longAge is how long testdata/longwait's workers are blocked before it is
@@ -98,6 +99,59 @@ func testLongWaits(t *testing.T, exe string, tg *testutil.Target) {
 			snap, err := c.Snapshot(context.Background(), nil)
 			require.NoError(t, err)
 			check(t, snap, true)
+		})
+	}
+}
+
+// idleFor is how long testdata/longwait -age 0 lies idle before it is made
+// to crash: over a minute, so that the runtime prints "1 minutes", and under
+// the two minutes after which a forced GC reads the clock again.
+const idleFor = 80 * time.Second
+
+// TestIdleCoreWaitsMatchRuntimeTraceback crashes a target that has been
+// idle since its workers blocked: nothing but the runtime's system monitor
+// reads the clock then, so the core's other readings (the last GC, the
+// last poll, the Ps' stamps) are as old as the wait itself and a wait
+// measured to them said "≥1ms" where the runtime printed "1 minutes". The
+// wait must be a range from sysmon's last wake to its next one, holding the
+// runtime's minutes, and say so.
+func TestIdleCoreWaitsMatchRuntimeTraceback(t *testing.T) {
+	t.Parallel()
+	for _, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			exe := testutil.BuildTargetWith(t, "longwait", testutil.BuildOptions{Toolchain: tc.toolchain})
+			tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", "0"},
+				[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"}, testutil.StartOptions{Cores: true})
+			time.Sleep(idleFor) // the phenomenon is time passing with nothing to do: there is no event to wait for
+			text := crashLive(t, tg)
+			core, err := tg.Core()
+			require.NoError(t, err)
+			tb := parseTraceback(t, text)
+			c, err := dlvclient.OpenCore(exe, core)
+			require.NoError(t, err)
+			defer c.Close()
+			snap, err := c.Snapshot(context.Background(), nil)
+			require.NoError(t, err)
+			t.Logf("clock: %+v", snap.Clock)
+			require.True(t, snap.Clock.LowerBound)
+			require.Greater(t, snap.Clock.Before, snap.Clock.Now, "sysmon's next wake bounds the moment of the crash")
+			require.NotEmpty(t, snap.Clock.BeforeSource)
+			compareSnapshot(t, snap, tb)
+			stuck := 0
+			for _, g := range snap.Goroutines {
+				if tb[g.ID].Minutes < 1 {
+					continue
+				}
+				stuck++
+				require.Greaterf(t, g.WaitedAtMost, g.Waited, "goroutine %d", g.ID)
+				// sysmon woke a minute into the idle time: the lower end is
+				// the runtime's minute (ps -min-wait 1m selects it).
+				require.GreaterOrEqualf(t, g.Waited, time.Minute, "goroutine %d", g.ID)
+				require.Equal(t, render.HumanDuration(g.Waited)+"–"+render.HumanDuration(g.WaitedAtMost), render.GoroutineWaitText(&g))
+			}
+			require.GreaterOrEqual(t, stuck, 5, "the five workers waited over a minute")
+			require.Contains(t, render.WaitNote(snap.Goroutines, snap.Clock), snap.Clock.BeforeSource)
 		})
 	}
 }

@@ -70,6 +70,10 @@ type Goroutine struct {
 	// latest clock reading the target's memory holds (a core), not the
 	// clock itself (see Snapshot.Clock).
 	WaitedAtLeast bool `json:"waited_lower_bound,omitempty"`
+	// WaitedAtMost, when set, bounds Waited from above: the target was
+	// gone by Clock.Before (a core of an idle process), so the wait lies
+	// between Waited and WaitedAtMost.
+	WaitedAtMost time.Duration `json:"waited_at_most_ns,omitempty"`
 	// Labels are the goroutine's pprof labels.
 	Labels map[string]string `json:"labels"`
 	// LabelsIncomplete says what of the label set could not be read (too
@@ -311,6 +315,11 @@ type Clock struct {
 	// LowerBound reports that the clock ran on after Now: wait times are
 	// at least what they say.
 	LowerBound bool `json:"lower_bound"`
+	// Before, when set, is a nanotime the target did not live to (a core:
+	// the runtime's system monitor would have woken and read the clock
+	// again by then); BeforeSource names it.
+	Before       int64  `json:"before_ns,omitempty"`
+	BeforeSource string `json:"before_source,omitempty"`
 }
 
 // Sort orders Goroutines and Exited by ID, as the lookups below require.

@@ -50,14 +50,8 @@ func (d *PsDoc) Text(w io.Writer) error {
 	if err := render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns); err != nil {
 		return err
 	}
-	bound := false
-	for i := range d.Goroutines {
-		bound = bound || d.Goroutines[i].WaitedAtLeast
-	}
-	if bound && d.Clock.Source != "" {
-		// Say what ≥ means: a core holds no clock, so waits run to the latest
-		// reading the runtime left.
-		_, err := fmt.Fprintf(w, "≥: waits measured to the latest clock reading the target holds (%s)\n", render.Safe(d.Clock.Source))
+	if note := render.WaitNote(d.Goroutines, d.Clock); note != "" {
+		_, err := fmt.Fprintln(w, note)
 		return err
 	}
 	return nil

@@ -3,6 +3,8 @@ package render
 import (
 	"strconv"
 	"time"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 // HumanDuration formats d compactly with at most two units: "850ms", "12s",
@@ -44,4 +46,39 @@ func WaitText(d time.Duration, atLeast bool) string {
 		return "≥" + HumanDuration(d)
 	}
 	return HumanDuration(d)
+}
+
+// GoroutineWaitText formats how long g has waited: WaitText, or, when the
+// wait is known to lie between two figures (a core of an idle process:
+// model.Goroutine.WaitedAtMost), both, "1m5s–2m5s", so that the figure the
+// runtime's own traceback prints is never above what is shown.
+func GoroutineWaitText(g *model.Goroutine) string {
+	if g.WaitedAtLeast && g.WaitedAtMost > g.Waited {
+		return HumanDuration(g.Waited) + "–" + HumanDuration(g.WaitedAtMost)
+	}
+	return WaitText(g.Waited, g.WaitedAtLeast)
+}
+
+// WaitNote is the line that says what the wait times of gs are measured to
+// when some are bounds (a core: the latest clock reading it holds, and when
+// sysmon would next have woken); "" when every wait shown is exact.
+//
+//	≥: waits measured to the latest clock reading the target holds (runtime.sched.lastpoll)
+//	waits a–b: from the latest clock reading the core holds (runtime.sysmon (its last wake)) to a time the process did not live to (runtime.sysmon (its next wake)); idle in between, it left no later reading
+func WaitNote(gs []model.Goroutine, c model.Clock) string {
+	bound, ranged := false, false
+	for i := range gs {
+		if gs[i].Waited > 0 && gs[i].WaitedAtLeast {
+			bound = true
+			ranged = ranged || gs[i].WaitedAtMost > gs[i].Waited
+		}
+	}
+	switch {
+	case ranged:
+		return "waits a–b: from the latest clock reading the core holds (" + Safe(c.Source) + ") to a time the process did not live to (" +
+			Safe(c.BeforeSource) + "); idle in between, it left no later reading"
+	case bound && c.Source != "":
+		return "≥: waits measured to the latest clock reading the target holds (" + Safe(c.Source) + ")"
+	}
+	return ""
 }

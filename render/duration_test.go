@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/dlv-tasks/dlv-tasks/model"
 )
 
 func TestHumanDuration(t *testing.T) {
@@ -37,4 +39,24 @@ func TestAgoAtTheSameInstant(t *testing.T) {
 func TestWaitTextMarksLowerBounds(t *testing.T) {
 	assert.Equal(t, "1m5s", WaitText(65*time.Second, false))
 	assert.Equal(t, "≥1m5s", WaitText(65*time.Second, true))
+}
+
+func TestGoroutineWaitTextAndNote(t *testing.T) {
+	exact := model.Goroutine{ID: 1, Waited: 90 * time.Second}
+	bound := model.Goroutine{ID: 2, Waited: 65 * time.Second, WaitedAtLeast: true}
+	ranged := model.Goroutine{ID: 3, Waited: 65 * time.Second, WaitedAtLeast: true, WaitedAtMost: 125 * time.Second}
+	assert.Equal(t, "1m30s", GoroutineWaitText(&exact))
+	assert.Equal(t, "≥1m5s", GoroutineWaitText(&bound))
+	assert.Equal(t, "1m5s–2m5s", GoroutineWaitText(&ranged))
+
+	live := model.Clock{Now: 10, Source: "CLOCK_MONOTONIC"}
+	core := model.Clock{Now: 10, Source: "runtime.sched.lastpoll", LowerBound: true}
+	idle := model.Clock{Now: 10, Source: "runtime.sysmon (its last wake)", LowerBound: true, Before: 20, BeforeSource: "runtime.sysmon (its next wake)"}
+	assert.Empty(t, WaitNote([]model.Goroutine{exact}, live))
+	assert.Equal(t, "≥: waits measured to the latest clock reading the target holds (runtime.sched.lastpoll)", WaitNote([]model.Goroutine{exact, bound}, core))
+	note := WaitNote([]model.Goroutine{bound, ranged}, idle)
+	assert.Contains(t, note, "runtime.sysmon (its last wake)")
+	assert.Contains(t, note, "runtime.sysmon (its next wake)")
+	// A goroutine without a wait time needs no note.
+	assert.Empty(t, WaitNote([]model.Goroutine{{ID: 4, WaitedAtLeast: true}}, core))
 }
