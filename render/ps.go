@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
@@ -54,7 +55,7 @@ func PsTableColumns(w io.Writer, gs []model.Goroutine, total int, withTask bool)
 			parentText(g.ParentID),
 			stateText(g),
 			waitText(g),
-			labelsText(g.Labels, maxLabelsWidth),
+			labelsCell(g),
 		}
 		if withTask {
 			row = append(row, taskText(g.Task), groupText(g.Task))
@@ -62,7 +63,60 @@ func PsTableColumns(w io.Writer, gs []model.Goroutine, total int, withTask bool)
 		row = append(row, locationText(g), creatorText(chains.CreationSite(g)))
 		tab.Rows = append(tab.Rows, row)
 	}
-	return tab.Write(w, StyleOf(w))
+	if err := tab.Write(w, StyleOf(w)); err != nil {
+		return err
+	}
+	if note := LabelsNote(gs); note != "" {
+		_, err := fmt.Fprintln(w, note)
+		return err
+	}
+	return nil
+}
+
+// incompleteMark ends the LABELS cell of a goroutine whose label set could
+// not all be read (model.Goroutine.LabelsIncomplete); LabelsNote says why.
+const incompleteMark = " (incomplete)"
+
+// maxNoteGoroutines is how many goroutines a note names one by one.
+const maxNoteGoroutines = 3
+
+// labelsCell is the LABELS cell of g: its labels cut to the column's width,
+// marked when the set is not whole.
+func labelsCell(g *model.Goroutine) string {
+	if g.LabelsIncomplete == "" {
+		return labelsText(g.Labels, maxLabelsWidth)
+	}
+	if len(g.Labels) == 0 {
+		return "?" + incompleteMark
+	}
+	return labelsText(g.Labels, maxLabelsWidth-len([]rune(incompleteMark))) + incompleteMark
+}
+
+// LabelsNote is the line under a goroutine table that says which
+// goroutines' labels are incomplete and why; "" when every label set was
+// read whole.
+//
+//	labels (incomplete): not all read: goroutine 12: label "blob" cut at 65536 bytes; goroutine 14: 1200 labels, the first 1000 read
+func LabelsNote(gs []model.Goroutine) string {
+	var parts []string
+	n := 0
+	for i := range gs {
+		if gs[i].LabelsIncomplete == "" {
+			continue
+		}
+		n++
+		if len(parts) < maxNoteGoroutines {
+			parts = append(parts, "goroutine "+strconv.FormatInt(gs[i].ID, 10)+": "+Safe(gs[i].LabelsIncomplete))
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	s := "labels" + incompleteMark + ": not all read: " + strings.Join(parts, "; ")
+	if n > len(parts) {
+		s += fmt.Sprintf("; and %d more goroutines (ps --json: labels_incomplete)", n-len(parts))
+	}
+	return s
 }
 
 func parentText(id int64) string {
@@ -76,7 +130,7 @@ func waitText(g *model.Goroutine) string {
 	if g.Waited <= 0 {
 		return "-"
 	}
-	return WaitText(g.Waited, g.WaitedAtLeast)
+	return GoroutineWaitText(g)
 }
 
 // locationText is where g is: its user location, else its current one.

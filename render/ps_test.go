@@ -46,3 +46,21 @@ ID  PARENT  STATE    WAIT  LABELS  LOCATION             CREATED BY
 3   -       unknown  -     -       (unreadable: bad g)  -
 `, b.String())
 }
+
+func TestPsTableMarksIncompleteLabels(t *testing.T) {
+	gs := []model.Goroutine{
+		{ID: 7, Status: model.StatusWaiting, WaitReason: "select", Labels: map[string]string{"body": strings.Repeat("x", 100)}, LabelsIncomplete: `label "body" cut at 65536 bytes`},
+		{ID: 8, Status: model.StatusWaiting, WaitReason: "select", LabelsIncomplete: "label set unreadable (bad pointer): Delve's labels, values cut at 64 bytes"},
+		{ID: 9, Status: model.StatusWaiting, WaitReason: "select", Labels: map[string]string{"route": "/x"}},
+	}
+	var b strings.Builder
+	require.NoError(t, PsTable(&b, gs, 3))
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	require.Len(t, lines, 6)
+	assert.Contains(t, lines[2], "body=xxx")
+	assert.Contains(t, lines[2], "… (incomplete)")
+	assert.Contains(t, lines[3], "? (incomplete)")
+	assert.NotContains(t, lines[4], "incomplete")
+	assert.Equal(t, `labels (incomplete): not all read: goroutine 7: label "body" cut at 65536 bytes; goroutine 8: label set unreadable (bad pointer): Delve's labels, values cut at 64 bytes`, lines[5])
+	assert.Empty(t, LabelsNote(gs[2:]))
+}

@@ -69,13 +69,16 @@ func whereHeader(b *strings.Builder, g *model.Goroutine, chain []chains.Link) {
 	}
 	state := stateText(g)
 	if g.Waited > 0 {
-		state += ", " + WaitText(g.Waited, g.WaitedAtLeast)
+		state += ", " + GoroutineWaitText(g)
 	}
 	fmt.Fprintf(b, "Goroutine %d [%s]:\n", g.ID, state)
 	if g.Unreadable != "" {
 		fmt.Fprintf(b, "  unreadable: %s\n", Safe(g.Unreadable))
 	}
-	if len(g.Labels) > 0 {
+	switch {
+	case g.LabelsIncomplete != "":
+		fmt.Fprintf(b, "  labels: %s (incomplete: %s)\n", labelsText(g.Labels, 0), Safe(g.LabelsIncomplete))
+	case len(g.Labels) > 0:
 		fmt.Fprintf(b, "  labels: %s\n", labelsText(g.Labels, 0))
 	}
 	if g.Task != nil {

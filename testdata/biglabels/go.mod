@@ -1,0 +1,3 @@
+module example.com/biglabels
+
+go 1.26
