@@ -74,11 +74,12 @@ func (c *collapser) siblings(nodes []*Node) ([]*Node, []string) {
 // node returns a collapsed copy of n and its signature (without its count).
 func (c *collapser) node(n *Node) (*Node, int) {
 	cp := &Node{
-		ID:        n.ID,
-		Goroutine: n.Goroutine,
-		Exited:    n.Exited,
-		Count:     max(n.Count, 1),
-		IDs:       slices.Clone(n.IDs),
+		ID:         n.ID,
+		Goroutine:  n.Goroutine,
+		Exited:     n.Exited,
+		CallbackID: n.CallbackID,
+		Count:      max(n.Count, 1),
+		IDs:        slices.Clone(n.IDs),
 	}
 	if len(cp.IDs) == 0 {
 		cp.IDs = []int64{n.ID}

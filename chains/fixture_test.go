@@ -42,6 +42,8 @@ func shape(nodes []*Node) string {
 	for _, n := range nodes {
 		s := fmt.Sprint(n.ID)
 		switch {
+		case n.CallbackID:
+			s += "&"
 		case n.Goroutine == nil && n.Exited != nil:
 			s += "?"
 		case n.Goroutine == nil:

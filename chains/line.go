@@ -13,6 +13,8 @@ type NodeLine struct {
 	// Exited marks a creator that has exited; Recorded says the runtime
 	// still holds its record (start function and go statement below).
 	Exited, Recorded bool
+	// CallbackID marks a cgo callback id's marker (Node.CallbackID).
+	CallbackID bool
 	// Start is the start function; for a live goroutine whose start is
 	// unknown, its user location's function.
 	Start string
@@ -32,6 +34,9 @@ type NodeLine struct {
 // LineOf returns what the tree line of n shows.
 func LineOf(n *Node) NodeLine {
 	g := n.Goroutine
+	if n.CallbackID {
+		return NodeLine{CallbackID: true}
+	}
 	if g == nil {
 		l := NodeLine{Exited: true}
 		if e := n.Exited; e != nil {

@@ -23,10 +23,17 @@ type Node struct {
 	Count int
 	// IDs are the ids of the goroutines this node stands for, ascending.
 	IDs []int64
+	// CallbackID marks a node that stands for a cgo callback goroutine's
+	// id, not for one goroutine: its children were created in a C-to-Go
+	// callback on the C thread whose goroutine has that id, which the
+	// runtime hands to every callback on that thread (model.Goroutine
+	// CgoCallback), so the goroutine holding it now, if any, may not be
+	// their creator. Goroutine and Exited are nil.
+	CallbackID bool
 }
 
 // IsExited reports whether n is a marker for a creator that has exited.
-func (n *Node) IsExited() bool { return n.Goroutine == nil }
+func (n *Node) IsExited() bool { return n.Goroutine == nil && !n.CallbackID }
 
 // BuildTree returns the creation tree of the live goroutines of s, roots
 // ordered by id. Every live goroutine appears exactly once. A goroutine
@@ -38,9 +45,11 @@ func (n *Node) IsExited() bool { return n.Goroutine == nil }
 // making the smallest id of the cycle a root.
 func BuildTree(s *model.Snapshot) []*Node {
 	b := treeBuilder{
-		exited: make(map[int64]*model.ExitedGoroutine, len(s.Exited)),
-		nodes:  make(map[int64]*Node, len(s.Goroutines)),
-		parent: make(map[int64]int64, len(s.Goroutines)),
+		exited:     make(map[int64]*model.ExitedGoroutine, len(s.Exited)),
+		nodes:      make(map[int64]*Node, len(s.Goroutines)),
+		parent:     make(map[int64]int64, len(s.Goroutines)),
+		callbacks:  map[int64]*Node{},
+		inCallback: map[int64]bool{},
 	}
 	for i := range s.Exited {
 		if _, dup := b.exited[s.Exited[i].ID]; !dup {
@@ -64,10 +73,15 @@ func BuildTree(s *model.Snapshot) []*Node {
 		if p == 0 || p == g.ID {
 			continue
 		}
-		if n, live := b.nodes[p]; !live {
+		n, live := b.nodes[p]
+		if (live && n.Goroutine != nil && n.Goroutine.CgoCallback) || (!live && b.exited[p] != nil && b.exited[p].CgoCallback) {
+			// A cgo callback's id, reused by every callback on its
+			// thread: the holder is not known to be the creator.
+			b.underCallback(g.ID, p)
+			continue
+		}
+		if !live {
 			b.addMarkers(p)
-		} else if n.Goroutine != nil && n.Goroutine.CgoCallback {
-			continue // a cgo callback's id, reused by every callback: not known to be the creator
 		}
 		b.parent[g.ID] = p
 	}
@@ -80,6 +94,22 @@ type treeBuilder struct {
 	nodes  map[int64]*Node // live goroutines and exited markers, by id
 	order  []int64         // ids of nodes in creation order
 	parent map[int64]int64 // node id -> parent node id; absent for roots
+	// callbacks are the callback markers by id (Node.CallbackID); their
+	// children are attached as they are found.
+	callbacks  map[int64]*Node
+	inCallback map[int64]bool // ids of the goroutines under a callback marker
+}
+
+// underCallback hangs the goroutine id under the callback marker for the
+// cgo callback goroutine id cb.
+func (b *treeBuilder) underCallback(id, cb int64) {
+	m := b.callbacks[cb]
+	if m == nil {
+		m = &Node{ID: cb, CallbackID: true, Count: 1, IDs: []int64{cb}}
+		b.callbacks[cb] = m
+	}
+	m.Children = append(m.Children, b.nodes[id])
+	b.inCallback[id] = true
 }
 
 // addMarkers adds a marker for the exited goroutine id and, following
@@ -119,7 +149,7 @@ func (b *treeBuilder) link() []*Node {
 		if p, ok := b.parent[id]; ok {
 			pn := b.nodes[p]
 			pn.Children = append(pn.Children, n)
-		} else {
+		} else if !b.inCallback[id] {
 			roots = append(roots, n)
 		}
 	}
@@ -132,10 +162,28 @@ func (b *treeBuilder) link() []*Node {
 		}
 		return 0
 	}
+	for _, m := range b.callbacks {
+		roots = append(roots, m)
+	}
 	for _, n := range b.nodes {
 		slices.SortFunc(n.Children, byID)
 	}
-	slices.SortFunc(roots, byID)
+	for _, m := range b.callbacks {
+		slices.SortFunc(m.Children, byID)
+	}
+	// A callback marker comes right after the goroutine of its id.
+	slices.SortStableFunc(roots, func(a, b *Node) int {
+		if c := byID(a, b); c != 0 {
+			return c
+		}
+		switch {
+		case !a.CallbackID && b.CallbackID:
+			return -1
+		case a.CallbackID && !b.CallbackID:
+			return 1
+		}
+		return 0
+	})
 	return roots
 }
 
@@ -172,7 +220,7 @@ func Subtree(roots []*Node, id int64) *Node {
 			continue
 		}
 		seen[n] = true
-		if n.ID == id || slices.Contains(n.IDs, id) {
+		if !n.CallbackID && (n.ID == id || slices.Contains(n.IDs, id)) { // a callback marker is not goroutine id
 			return n
 		}
 		for i := len(n.Children) - 1; i >= 0; i-- {

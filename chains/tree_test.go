@@ -157,3 +157,28 @@ func TestSubtree(t *testing.T) {
 	a.Children = []*Node{b}
 	assert.Nil(t, Subtree([]*Node{a}, 3))
 }
+
+func TestBuildTreeCgoCallbackChildrenUnderTheirIDsMarker(t *testing.T) {
+	cb := gr(17, 0, "main.onDrain")
+	cb.CgoCallback = true
+	parked := ex(18, 0, "runtime.goexit")
+	parked.CgoCallback = true
+	s := model.Snapshot{
+		Goroutines: []model.Goroutine{gr(1, 0, "main.main"), cb, gr(20, 17, "main.handleEvent"), gr(21, 17, "main.handleEvent"),
+			gr(22, 18, "main.flush"), gr(23, 1, "main.worker"), gr(24, 23, "main.leaf")},
+		Exited: []model.ExitedGoroutine{parked},
+	}
+	s.Sort()
+	roots := BuildTree(&s)
+	// Goroutine 17 holds the reused id now: its id's children hang under a
+	// marker after it, and so do those of the parked callback id 18.
+	assert.Equal(t, "1{23{24}} 17 17&{20 21} 18&{22}", shape(roots))
+	for _, r := range roots {
+		if r.CallbackID {
+			assert.False(t, r.IsExited())
+			assert.Equal(t, NodeLine{CallbackID: true}, LineOf(r))
+		}
+	}
+	assert.Same(t, roots[1], Subtree(roots, 17), "pstree 17 is the goroutine, not the marker")
+	assert.Equal(t, "1{23{24}} 17 17&{20x2} 18&{22}", shape(Collapse(roots)))
+}

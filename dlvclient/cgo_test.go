@@ -1,7 +1,9 @@
 package dlvclient_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,6 +12,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // TestCgoMatchesRuntimeTraceback reads testdata/cgoworld (a goroutine
@@ -74,14 +77,35 @@ func checkCallbackCreators(t *testing.T, snap *model.Snapshot, tb map[int64]test
 		require.Equal(t, parent.ID, chain[0].ParentID)
 		require.True(t, chain[0].ParentIDReused, "goroutine %d: creator id %d is a cgo callback's", g.ID, parent.ID)
 		require.Nil(t, chain[0].Parent, "goroutine %d: the current holder of id %d is not its creator", g.ID, parent.ID)
-		for _, root := range chains.BuildTree(snap) {
-			for _, child := range root.Children {
-				require.NotContains(t, child.IDs, g.ID, "pstree: goroutine %d under %d, which may not be its creator", g.ID, root.ID)
-			}
-		}
+		// pstree hangs it under a marker for the reused id, saying so,
+		// not under the goroutine holding the id now, nor as a bare root.
+		roots := chains.BuildTree(snap)
+		under := parentNode(roots, g.ID)
+		require.NotNilf(t, under, "pstree: goroutine %d is a root without a word on its creator", g.ID)
+		require.Truef(t, under.CallbackID, "pstree: goroutine %d under #%d, which may not be its creator", g.ID, under.ID)
+		require.Equal(t, parent.ID, under.ID)
+		var text bytes.Buffer
+		require.NoError(t, render.Tree(&text, chains.Collapse(roots)))
+		require.Containsf(t, text.String(), fmt.Sprintf("#%d (created in a C→Go callback on goroutine %d, an id every callback on its C thread reuses", parent.ID, parent.ID), "pstree:\n%s", text.String())
 		checked++
 	}
 	require.Equal(t, 1, checked, "the handler started by the first callback")
+}
+
+// parentNode returns the node whose children hold goroutine id, nil when
+// it is a root or absent.
+func parentNode(nodes []*chains.Node, id int64) *chains.Node {
+	for _, n := range nodes {
+		for _, c := range n.Children {
+			if c.ID == id && !c.CallbackID {
+				return n
+			}
+		}
+		if p := parentNode(n.Children, id); p != nil {
+			return p
+		}
+	}
+	return nil
 }
 
 func tracebackHasFrame(g testutil.TracebackGoroutine, fn string) bool {

@@ -47,6 +47,10 @@ type TreeDoc struct {
 	ID int64 `json:"id"`
 	// Exited marks a creator that has exited.
 	Exited bool `json:"exited"`
+	// CgoCallbackID marks a node for a cgo callback goroutine's id, not a
+	// goroutine: its children were created in a C-to-Go callback on the C
+	// thread that reuses the id for every callback (chains.Node.CallbackID).
+	CgoCallbackID bool `json:"cgo_callback_id,omitempty"`
 	// Count is how many goroutines the node stands for.
 	Count int `json:"count"`
 	// IDs are those goroutines' ids, ascending.
@@ -146,6 +150,8 @@ func treeDocs(nodes []*chains.Node, onPath map[*chains.Node]bool) []TreeDoc {
 			d.IDs = []int64{n.ID}
 		}
 		switch {
+		case n.CallbackID:
+			d.CgoCallbackID = true
 		case n.Goroutine != nil:
 			g := n.Goroutine
 			d.Status, d.WaitReason = g.Status, g.WaitReason

@@ -22,7 +22,9 @@ import (
 // A live node shows its start function, its state (with " in F" when it is
 // blocked in a function F other than its start function) and the short
 // location of the go statement that created it. Exited creators show as
-// "#5 (exited) start" or "#5 (exited, no record)".
+// "#5 (exited) start" or "#5 (exited, no record)"; goroutines created in a
+// cgo callback hang under "#17 (created in a C→Go callback on goroutine
+// 17, …)", not under the goroutine that holds the reused id now.
 func Tree(w io.Writer, roots []*chains.Node) error {
 	bw := bufio.NewWriter(w)
 	tw := treeWriter{w: bw, onPath: map[*chains.Node]bool{}, width: StyleOf(w).Width}
@@ -72,6 +74,10 @@ func nodeText(n *chains.Node) string {
 	}
 	var s string
 	switch {
+	case l.CallbackID && n.Count > 1:
+		s = id + " (created in C→Go callbacks on these goroutine ids, each reused by every callback on its C thread)"
+	case l.CallbackID:
+		s = id + " (created in a C→Go callback on goroutine " + strconv.FormatInt(n.ID, 10) + ", an id every callback on its C thread reuses: not known to be the goroutine holding it now)"
 	case l.Exited && !l.Recorded:
 		s = id + " (exited, no record)"
 	case l.Exited:

@@ -65,3 +65,20 @@ func TestTreeCycleTerminates(t *testing.T) {
 	require.NoError(t, Tree(&b, []*chains.Node{a}))
 	assert.Equal(t, "#1 main.main [running]\n└─ #1 main.main [running] (cycle)\n", b.String())
 }
+
+func TestTreeCgoCallbackMarker(t *testing.T) {
+	s := &model.Snapshot{Goroutines: []model.Goroutine{
+		{ID: 17, Status: model.StatusWaiting, WaitReason: "chan receive", CgoCallback: true, Location: loc("main.onDrain", 50), Start: loc("main.onDrain", 48)},
+		{ID: 21, ParentID: 17, Status: model.StatusWaiting, WaitReason: "chan receive", Location: loc("main.handleEvent", 60), GoStatement: loc("main.onEvent", 45), Start: loc("main.handleEvent", 58)},
+	}}
+	var b strings.Builder
+	require.NoError(t, Tree(&b, chains.Collapse(chains.BuildTree(s))))
+	assert.Equal(t, "#17 main.onDrain [chan receive]\n"+
+		"#17 (created in a C→Go callback on goroutine 17, an id every callback on its C thread reuses: not known to be the goroutine holding it now)\n"+
+		"└─ #21 main.handleEvent [chan receive] (cmd/main.go:45)\n", b.String())
+	docs := NewTreeDocs(chains.BuildTree(s))
+	require.Len(t, docs, 2)
+	assert.True(t, docs[1].CgoCallbackID)
+	assert.False(t, docs[1].Exited)
+	assert.Equal(t, int64(21), docs[1].Children[0].ID)
+}
