@@ -51,47 +51,48 @@ func lineFromTraceback(g testutil.TracebackGoroutine) tracebackLine {
 // traceback on each field the line shows, and hang under the goroutines the
 // parent line stands for.
 func TestPstreeFoldsOnlyWhatTheRuntimeSaysIsAlike(t *testing.T) {
-	exe := testutil.BuildTarget(t, "spawnhelper")
-	core, text := testutil.CrashCore(t, exe, []string{"-clients", "6"}, nil)
-	tb, err := testutil.ParseTraceback(text)
-	require.NoError(t, err)
-	s, err := dlvclient.OpenCore(exe, core)
-	require.NoError(t, err)
-	defer s.Close()
-	snap, err := s.Snapshot(context.Background(), nil)
-	require.NoError(t, err)
+	forEachToolchain(t, "spawnhelper", func(t *testing.T, exe string) {
+		core, text := testutil.CrashCore(t, exe, []string{"-clients", "6"}, nil)
+		tb, err := testutil.ParseTraceback(text)
+		require.NoError(t, err)
+		s, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer s.Close()
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
 
-	folded, markers := 0, 0
-	var check func(ns []*chains.Node, parent *chains.Node)
-	check = func(ns []*chains.Node, parent *chains.Node) {
-		for _, n := range ns {
-			if n.IsExited() {
-				for _, id := range n.IDs {
-					_, alive := tb[id]
-					require.False(t, alive, "marker %d stands for goroutine %d, which the traceback shows alive", n.ID, id)
-				}
-				if n.Count > 1 {
-					markers++
-				}
-			} else {
-				first := lineFromTraceback(tb[n.IDs[0]])
-				for _, id := range n.IDs {
-					want, ok := tb[id]
-					require.True(t, ok, "goroutine %d is not in the traceback", id)
-					require.Equal(t, first, lineFromTraceback(want),
-						"goroutines %d and %d share the line %v but the runtime tells them apart", n.IDs[0], id, n.ID)
-					if parent != nil {
-						require.Contains(t, parent.IDs, want.ParentID, "goroutine %d folded under the wrong parent", id)
+		folded, markers := 0, 0
+		var check func(ns []*chains.Node, parent *chains.Node)
+		check = func(ns []*chains.Node, parent *chains.Node) {
+			for _, n := range ns {
+				if n.IsExited() {
+					for _, id := range n.IDs {
+						_, alive := tb[id]
+						require.False(t, alive, "marker %d stands for goroutine %d, which the traceback shows alive", n.ID, id)
+					}
+					if n.Count > 1 {
+						markers++
+					}
+				} else {
+					first := lineFromTraceback(tb[n.IDs[0]])
+					for _, id := range n.IDs {
+						want, ok := tb[id]
+						require.True(t, ok, "goroutine %d is not in the traceback", id)
+						require.Equal(t, first, lineFromTraceback(want),
+							"goroutines %d and %d share the line %v but the runtime tells them apart", n.IDs[0], id, n.ID)
+						if parent != nil {
+							require.Contains(t, parent.IDs, want.ParentID, "goroutine %d folded under the wrong parent", id)
+						}
+					}
+					if n.Count > 1 {
+						folded++
 					}
 				}
-				if n.Count > 1 {
-					folded++
-				}
+				check(n.Children, n)
 			}
-			check(n.Children, n)
 		}
-	}
-	check(chains.Collapse(chains.BuildTree(snap)), nil)
-	require.GreaterOrEqual(t, folded, 2, "each client's read and write loops fold across clients")
-	require.GreaterOrEqual(t, markers, 1, "the clients' exited creators fold")
+		check(chains.Collapse(chains.BuildTree(snap)), nil)
+		require.GreaterOrEqual(t, folded, 2, "each client's read and write loops fold across clients")
+		require.GreaterOrEqual(t, markers, 1, "the clients' exited creators fold")
+	})
 }

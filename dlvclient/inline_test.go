@@ -57,22 +57,22 @@ func cancellerFunctions(t *testing.T, s *dlvclient.Session) []string {
 // symbolization of the same call site: the same functions, inlined ones
 // included, none repeated.
 func TestRecordedStacksExpandInlinedCalls(t *testing.T) {
-	exe := testutil.BuildTarget(t, "inlined")
+	forEachToolchain(t, "inlined", func(t *testing.T, exe string) {
+		tg := testutil.StartTracedTarget(t, exe, nil, nil)
+		want := runtimeFrames(tg.Stderr())
+		require.Equal(t, "main.stopAll", want[0])
+		require.Contains(t, want, "main.watch")
+		s, err := dlvclient.Attach(tg.Pid)
+		require.NoError(t, err)
+		got := cancellerFunctions(t, s)
+		require.NoError(t, s.Close())
+		require.Equal(t, want, got, "live: dlv-tasks vs runtime.CallersFrames")
 
-	tg := testutil.StartTracedTarget(t, exe, nil, nil)
-	want := runtimeFrames(tg.Stderr())
-	require.Equal(t, "main.stopAll", want[0])
-	require.Contains(t, want, "main.watch")
-	s, err := dlvclient.Attach(tg.Pid)
-	require.NoError(t, err)
-	got := cancellerFunctions(t, s)
-	require.NoError(t, s.Close())
-	require.Equal(t, want, got, "live: dlv-tasks vs runtime.CallersFrames")
-
-	core, stderr := testutil.CrashCore(t, exe, nil, nil)
-	want = runtimeFrames(stderr)
-	c, err := dlvclient.OpenCore(exe, core)
-	require.NoError(t, err)
-	defer c.Close()
-	require.Equal(t, want, cancellerFunctions(t, c), "core: dlv-tasks vs runtime.CallersFrames")
+		core, stderr := testutil.CrashCore(t, exe, nil, nil)
+		want = runtimeFrames(stderr)
+		c, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer c.Close()
+		require.Equal(t, want, cancellerFunctions(t, c), "core: dlv-tasks vs runtime.CallersFrames")
+	})
 }

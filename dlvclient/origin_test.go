@@ -44,104 +44,106 @@ func originFromTraceback(g testutil.TracebackGoroutine) string {
 // under one key, -group origin must give each the origin its traceback shows
 // and so separate the purposes.
 func TestGroupByOriginSeparatesWhatOneHelperStarted(t *testing.T) {
-	exe := testutil.BuildTarget(t, "spawnhelper")
-	core, text := testutil.CrashCore(t, exe, []string{"-clients", "5"}, nil)
-	tb, err := testutil.ParseTraceback(text)
-	require.NoError(t, err)
-	s, err := dlvclient.OpenCore(exe, core)
-	require.NoError(t, err)
-	defer s.Close()
-	snap, err := s.Snapshot(context.Background(), nil)
-	require.NoError(t, err)
-	user := chains.Select(snap.Goroutines, chains.Filter{UserOnly: true})
+	forEachToolchain(t, "spawnhelper", func(t *testing.T, exe string) {
+		core, text := testutil.CrashCore(t, exe, []string{"-clients", "5"}, nil)
+		tb, err := testutil.ParseTraceback(text)
+		require.NoError(t, err)
+		s, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer s.Close()
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
+		user := chains.Select(snap.Goroutines, chains.Filter{UserOnly: true})
 
-	ids := make([]int64, len(user))
-	for i := range user {
-		ids[i] = user[i].ID
-	}
-	facts := &chains.StackFacts{Stacks: s.Stacks(context.Background(), ids, dlvclient.WholeStackDepth)}
-	facts.IndirectCalls = s.IndirectCalls(chains.SpawnCallSites(user, facts.Stacks))
-	require.NotEmpty(t, facts.IndirectCalls, "the helpers' calls of f() are indirect calls")
+		ids := make([]int64, len(user))
+		for i := range user {
+			ids[i] = user[i].ID
+		}
+		facts := &chains.StackFacts{Stacks: s.Stacks(context.Background(), ids, dlvclient.WholeStackDepth)}
+		facts.IndirectCalls = s.IndirectCalls(chains.SpawnCallSites(user, facts.Stacks))
+		require.NotEmpty(t, facts.IndirectCalls, "the helpers' calls of f() are indirect calls")
 
-	byOrigin := map[int64]string{}
-	for _, grp := range chains.GroupGoroutinesWithStacks(user, chains.GroupByOrigin, "", facts) {
-		for _, id := range grp.IDs {
-			byOrigin[id] = grp.Key
+		byOrigin := map[int64]string{}
+		for _, grp := range chains.GroupGoroutinesWithStacks(user, chains.GroupByOrigin, "", facts) {
+			for _, id := range grp.IDs {
+				byOrigin[id] = grp.Key
+			}
 		}
-	}
-	helped := map[string]int{}
-	for _, g := range user {
-		want := originFromTraceback(tb[g.ID])
-		require.NotEmpty(t, want, "goroutine %d has a user frame in the traceback", g.ID)
-		require.Equal(t, want, byOrigin[g.ID], "goroutine %d origin (traceback header %q)", g.ID, tb[g.ID].Header)
-		if g.GoStatement.Function == "main.(*Server).startGoRoutine" {
-			helped[want]++
+		helped := map[string]int{}
+		for _, g := range user {
+			want := originFromTraceback(tb[g.ID])
+			require.NotEmpty(t, want, "goroutine %d has a user frame in the traceback", g.ID)
+			require.Equal(t, want, byOrigin[g.ID], "goroutine %d origin (traceback header %q)", g.ID, tb[g.ID].Header)
+			if g.GoStatement.Function == "main.(*Server).startGoRoutine" {
+				helped[want]++
+			}
 		}
-	}
-	// A client's set-up goroutine (acceptLoop's closure) may not have
-	// finished returning when the core is taken: it is the only other
-	// purpose allowed.
-	settling := helped["main.(*Server).acceptLoop.func1"]
-	delete(helped, "main.(*Server).acceptLoop.func1")
-	creation := chains.GroupGoroutines(user, chains.GroupByCreation, "")
-	require.Equal(t, 5+5+3+settling, creation[0].Count, "one creation site for the helper's goroutines")
-	require.Equal(t, map[string]int{
-		"main.(*Server).createClient.func1": 5, // readLoop
-		"main.(*Server).createClient.func2": 5, // writeLoop
-		"main.(*Server).acceptLoop":         1,
-		"main.(*Server).monitor":            1,
-		"main.(*Server).Start.func1":        1, // statsLoop
-	}, helped)
+		// A client's set-up goroutine (acceptLoop's closure) may not have
+		// finished returning when the core is taken: it is the only other
+		// purpose allowed.
+		settling := helped["main.(*Server).acceptLoop.func1"]
+		delete(helped, "main.(*Server).acceptLoop.func1")
+		creation := chains.GroupGoroutines(user, chains.GroupByCreation, "")
+		require.Equal(t, 5+5+3+settling, creation[0].Count, "one creation site for the helper's goroutines")
+		require.Equal(t, map[string]int{
+			"main.(*Server).createClient.func1": 5, // readLoop
+			"main.(*Server).createClient.func2": 5, // writeLoop
+			"main.(*Server).acceptLoop":         1,
+			"main.(*Server).monitor":            1,
+			"main.(*Server).Start.func1":        1, // statsLoop
+		}, helped)
+	})
 }
 
 // TestGroupByStackBucketsAsTheTracebackDoes: goroutines share a -group stack
 // bucket exactly when the runtime's traceback prints the same frames (function
 // and line, wrappers aside) and the same creator for them.
 func TestGroupByStackBucketsAsTheTracebackDoes(t *testing.T) {
-	exe := testutil.BuildTarget(t, "spawnhelper")
-	core, text := testutil.CrashCore(t, exe, []string{"-clients", "4"}, nil)
-	tb, err := testutil.ParseTraceback(text)
-	require.NoError(t, err)
-	s, err := dlvclient.OpenCore(exe, core)
-	require.NoError(t, err)
-	defer s.Close()
-	snap, err := s.Snapshot(context.Background(), nil)
-	require.NoError(t, err)
+	forEachToolchain(t, "spawnhelper", func(t *testing.T, exe string) {
+		core, text := testutil.CrashCore(t, exe, []string{"-clients", "4"}, nil)
+		tb, err := testutil.ParseTraceback(text)
+		require.NoError(t, err)
+		s, err := dlvclient.OpenCore(exe, core)
+		require.NoError(t, err)
+		defer s.Close()
+		snap, err := s.Snapshot(context.Background(), nil)
+		require.NoError(t, err)
 
-	ids := make([]int64, len(snap.Goroutines))
-	for i := range snap.Goroutines {
-		ids[i] = snap.Goroutines[i].ID
-	}
-	facts := &chains.StackFacts{Stacks: s.Stacks(context.Background(), ids, dlvclient.WholeStackDepth)}
-	ours := map[int64]int{}
-	groups := chains.GroupGoroutinesWithStacks(snap.Goroutines, chains.GroupByStack, "", facts)
-	for i, grp := range groups {
-		require.NotNil(t, grp.Stack, "group %q", grp.Key)
-		for _, id := range grp.IDs {
-			ours[id] = i
+		ids := make([]int64, len(snap.Goroutines))
+		for i := range snap.Goroutines {
+			ids[i] = snap.Goroutines[i].ID
 		}
-	}
-	signature := func(g testutil.TracebackGoroutine) string {
-		var b strings.Builder
-		for _, f := range g.Frames {
-			if !chains.IsCompilerWrapper(model.Location{Function: f.Function}) {
-				b.WriteString(f.Function + ":" + f.File + ":" + itoa64(int64(f.Line)) + "\n")
+		facts := &chains.StackFacts{Stacks: s.Stacks(context.Background(), ids, dlvclient.WholeStackDepth)}
+		ours := map[int64]int{}
+		groups := chains.GroupGoroutinesWithStacks(snap.Goroutines, chains.GroupByStack, "", facts)
+		for i, grp := range groups {
+			require.NotNil(t, grp.Stack, "group %q", grp.Key)
+			for _, id := range grp.IDs {
+				ours[id] = i
 			}
 		}
-		return b.String() + "created by " + g.CreatedBy + ":" + itoa64(int64(g.CreatedAt.Line))
-	}
-	shared := 0
-	for _, a := range snap.Goroutines {
-		for _, b := range snap.Goroutines {
-			if a.ID >= b.ID {
-				continue
+		signature := func(g testutil.TracebackGoroutine) string {
+			var b strings.Builder
+			for _, f := range g.Frames {
+				if !chains.IsCompilerWrapper(model.Location{Function: f.Function}) {
+					b.WriteString(f.Function + ":" + f.File + ":" + itoa64(int64(f.Line)) + "\n")
+				}
 			}
-			same := signature(tb[a.ID]) == signature(tb[b.ID])
-			require.Equal(t, same, ours[a.ID] == ours[b.ID], "goroutines %d and %d: same stack in the traceback: %v", a.ID, b.ID, same)
-			if same {
-				shared++
+			return b.String() + "created by " + g.CreatedBy + ":" + itoa64(int64(g.CreatedAt.Line))
+		}
+		shared := 0
+		for _, a := range snap.Goroutines {
+			for _, b := range snap.Goroutines {
+				if a.ID >= b.ID {
+					continue
+				}
+				same := signature(tb[a.ID]) == signature(tb[b.ID])
+				require.Equal(t, same, ours[a.ID] == ours[b.ID], "goroutines %d and %d: same stack in the traceback: %v", a.ID, b.ID, same)
+				if same {
+					shared++
+				}
 			}
 		}
-	}
-	require.Greater(t, shared, 6, "the clients' loops share stacks")
+		require.Greater(t, shared, 6, "the clients' loops share stacks")
+	})
 }
