@@ -90,8 +90,8 @@ func (s *Session) clock(raws []rawG) model.Clock {
 
 // Sources of sysmon's readings (see now_sysmon.go).
 const (
-	sourceSysmonAwake = "runtime.sysmon (its last wake)"
-	sourceSysmonWake  = "runtime.sysmon (its next wake)"
+	sourceSysmonAwake = "runtime.sysmon's last wake"
+	sourceSysmonWake  = "runtime.sysmon's next wake"
 )
 
 // memoryClockReadings collects the runtime's stored clock readings and, on

@@ -29,7 +29,7 @@ import (
 const sysmonSleepMax = int64(60e9)
 
 // maxSysmonSearch bounds how many threads are searched for sysmon's.
-const maxSysmonSearch = 256
+const maxSysmonSearch = 64
 
 // sysmonDepth is how deep sysmon's frame may be on its thread's stack (it
 // is 6 frames down below a signal handler: usleep, sighandler, sigtrampgo,

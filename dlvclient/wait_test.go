@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,22 +27,30 @@ const longAge = 65 * time.Second
 // with its source. Each says the runtime's minutes, and `-min-wait 1m`
 // selects exactly the goroutines the runtime says waited a minute.
 //
-// The targets of every toolchain age side by side (parallel subtests); they
-// are read one at a time.
+// The targets of every toolchain age side by side; they are read one at a
+// time. The test runs in parallel with the other waiting one
+// (TestIdleCoreWaitsMatchRuntimeTraceback): their minutes pass together.
 func TestLongWaitsMatchRuntimeTraceback(t *testing.T) {
-	var readOne sync.Mutex
-	for _, tc := range toolchains {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			exe := testutil.BuildTargetWith(t, "longwait", testutil.BuildOptions{Toolchain: tc.toolchain})
-			tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", longAge.String()},
-				[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"},
-				testutil.StartOptions{ReadyTimeout: longAge + 2*time.Minute, Cores: true})
-			readOne.Lock()
-			defer readOne.Unlock()
-			testLongWaits(t, exe, tg)
-		})
+	t.Parallel()
+	exes, tgs := startPerToolchain(t, "longwait", []string{"-age", longAge.String()}, longAge+2*time.Minute)
+	for i, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) { testLongWaits(t, exes[i], tgs[i]) })
 	}
+}
+
+// startPerToolchain builds target with every toolchain and starts one
+// process of each at once (they age side by side), with cores on.
+func startPerToolchain(t *testing.T, target string, args []string, ready time.Duration) ([]string, []*testutil.Target) {
+	t.Helper()
+	var exes []string
+	var specs []testutil.TargetSpec
+	for _, tc := range toolchains {
+		exe := testutil.BuildTargetWith(t, target, testutil.BuildOptions{Toolchain: tc.toolchain})
+		exes = append(exes, exe)
+		specs = append(specs, testutil.TargetSpec{Exe: exe, Args: args, Env: []string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"},
+			Options: testutil.StartOptions{ReadyTimeout: ready, Cores: true}})
+	}
+	return exes, testutil.StartTracedTargets(t, specs...)
 }
 
 func testLongWaits(t *testing.T, exe string, tg *testutil.Target) {
@@ -117,41 +124,40 @@ const idleFor = 80 * time.Second
 // runtime's minutes, and say so.
 func TestIdleCoreWaitsMatchRuntimeTraceback(t *testing.T) {
 	t.Parallel()
-	for _, tc := range toolchains {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			exe := testutil.BuildTargetWith(t, "longwait", testutil.BuildOptions{Toolchain: tc.toolchain})
-			tg := testutil.StartTracedTargetWith(t, exe, []string{"-age", "0"},
-				[]string{"GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1"}, testutil.StartOptions{Cores: true})
-			time.Sleep(idleFor) // the phenomenon is time passing with nothing to do: there is no event to wait for
-			text := crashLive(t, tg)
-			core, err := tg.Core()
-			require.NoError(t, err)
-			tb := parseTraceback(t, text)
-			c, err := dlvclient.OpenCore(exe, core)
-			require.NoError(t, err)
-			defer c.Close()
-			snap, err := c.Snapshot(context.Background(), nil)
-			require.NoError(t, err)
-			t.Logf("clock: %+v", snap.Clock)
-			require.True(t, snap.Clock.LowerBound)
-			require.Greater(t, snap.Clock.Before, snap.Clock.Now, "sysmon's next wake bounds the moment of the crash")
-			require.NotEmpty(t, snap.Clock.BeforeSource)
-			compareSnapshot(t, snap, tb)
-			stuck := 0
-			for _, g := range snap.Goroutines {
-				if tb[g.ID].Minutes < 1 {
-					continue
-				}
-				stuck++
-				require.Greaterf(t, g.WaitedAtMost, g.Waited, "goroutine %d", g.ID)
-				// sysmon woke a minute into the idle time: the lower end is
-				// the runtime's minute (ps -min-wait 1m selects it).
-				require.GreaterOrEqualf(t, g.Waited, time.Minute, "goroutine %d", g.ID)
-				require.Equal(t, render.HumanDuration(g.Waited)+"–"+render.HumanDuration(g.WaitedAtMost), render.GoroutineWaitText(&g))
-			}
-			require.GreaterOrEqual(t, stuck, 5, "the five workers waited over a minute")
-			require.Contains(t, render.WaitNote(snap.Goroutines, snap.Clock), snap.Clock.BeforeSource)
-		})
+	exes, tgs := startPerToolchain(t, "longwait", []string{"-age", "0"}, 0)
+	time.Sleep(idleFor) // the phenomenon is time passing with nothing to do: there is no event to wait for
+	for i, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) { testIdleCoreWaits(t, exes[i], tgs[i]) })
 	}
+}
+
+func testIdleCoreWaits(t *testing.T, exe string, tg *testutil.Target) {
+	text := crashLive(t, tg)
+	core, err := tg.Core()
+	require.NoError(t, err)
+	tb := parseTraceback(t, text)
+	c, err := dlvclient.OpenCore(exe, core)
+	require.NoError(t, err)
+	defer c.Close()
+	snap, err := c.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	t.Logf("clock: %+v", snap.Clock)
+	require.True(t, snap.Clock.LowerBound)
+	require.Greater(t, snap.Clock.Before, snap.Clock.Now, "sysmon's next wake bounds the moment of the crash")
+	require.NotEmpty(t, snap.Clock.BeforeSource)
+	compareSnapshot(t, snap, tb)
+	stuck := 0
+	for _, g := range snap.Goroutines {
+		if tb[g.ID].Minutes < 1 {
+			continue
+		}
+		stuck++
+		require.Greaterf(t, g.WaitedAtMost, g.Waited, "goroutine %d", g.ID)
+		// sysmon woke a minute into the idle time: the lower end is
+		// the runtime's minute (ps -min-wait 1m selects it).
+		require.GreaterOrEqualf(t, g.Waited, time.Minute, "goroutine %d", g.ID)
+		require.Equal(t, render.HumanDuration(g.Waited)+"–"+render.HumanDuration(g.WaitedAtMost), render.GoroutineWaitText(&g))
+	}
+	require.GreaterOrEqual(t, stuck, 5, "the five workers waited over a minute")
+	require.Contains(t, render.WaitNote(snap.Goroutines, snap.Clock), snap.Clock.BeforeSource)
 }

@@ -64,7 +64,7 @@ func GoroutineWaitText(g *model.Goroutine) string {
 // sysmon would next have woken); "" when every wait shown is exact.
 //
 //	≥: waits measured to the latest clock reading the target holds (runtime.sched.lastpoll)
-//	waits a–b: from the latest clock reading the core holds (runtime.sysmon (its last wake)) to a time the process did not live to (runtime.sysmon (its next wake)); idle in between, it left no later reading
+//	waits a–b: a measured to the latest clock reading the core holds (runtime.sysmon's last wake), b to a time the process did not live to (runtime.sysmon's next wake)
 func WaitNote(gs []model.Goroutine, c model.Clock) string {
 	bound, ranged := false, false
 	for i := range gs {
@@ -75,8 +75,8 @@ func WaitNote(gs []model.Goroutine, c model.Clock) string {
 	}
 	switch {
 	case ranged:
-		return "waits a–b: from the latest clock reading the core holds (" + Safe(c.Source) + ") to a time the process did not live to (" +
-			Safe(c.BeforeSource) + "); idle in between, it left no later reading"
+		return "waits a–b: a measured to the latest clock reading the core holds (" + Safe(c.Source) + "), b to a time the process did not live to (" +
+			Safe(c.BeforeSource) + ")"
 	case bound && c.Source != "":
 		return "≥: waits measured to the latest clock reading the target holds (" + Safe(c.Source) + ")"
 	}

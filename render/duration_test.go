@@ -51,12 +51,12 @@ func TestGoroutineWaitTextAndNote(t *testing.T) {
 
 	live := model.Clock{Now: 10, Source: "CLOCK_MONOTONIC"}
 	core := model.Clock{Now: 10, Source: "runtime.sched.lastpoll", LowerBound: true}
-	idle := model.Clock{Now: 10, Source: "runtime.sysmon (its last wake)", LowerBound: true, Before: 20, BeforeSource: "runtime.sysmon (its next wake)"}
+	idle := model.Clock{Now: 10, Source: "runtime.sysmon's last wake", LowerBound: true, Before: 20, BeforeSource: "runtime.sysmon's next wake"}
 	assert.Empty(t, WaitNote([]model.Goroutine{exact}, live))
 	assert.Equal(t, "≥: waits measured to the latest clock reading the target holds (runtime.sched.lastpoll)", WaitNote([]model.Goroutine{exact, bound}, core))
 	note := WaitNote([]model.Goroutine{bound, ranged}, idle)
-	assert.Contains(t, note, "runtime.sysmon (its last wake)")
-	assert.Contains(t, note, "runtime.sysmon (its next wake)")
+	assert.Contains(t, note, "runtime.sysmon's last wake")
+	assert.Contains(t, note, "runtime.sysmon's next wake")
 	// A goroutine without a wait time needs no note.
 	assert.Empty(t, WaitNote([]model.Goroutine{{ID: 4, WaitedAtLeast: true}}, core))
 }

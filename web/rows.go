@@ -49,7 +49,10 @@ func NewRow(g *model.Goroutine) Row {
 		r.Labels = map[string]string{}
 	}
 	if g.Waited > 0 {
-		r.Wait = render.HumanDuration(g.Waited)
+		r.Wait = render.GoroutineWaitText(g) // "≥" or a range on a core
+	}
+	if g.LabelsIncomplete != "" {
+		r.LabelsText += " (incomplete: " + render.Safe(g.LabelsIncomplete) + ")"
 	}
 	if t := g.Task; t != nil {
 		r.TaskID, r.Task = t.ID, render.TaskName(t)

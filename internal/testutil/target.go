@@ -134,31 +134,71 @@ type StartOptions struct {
 // StartTracedTargetWith is StartTracedTarget with options.
 func StartTracedTargetWith(t testing.TB, exe string, args []string, env []string, opts StartOptions) *Target {
 	t.Helper()
-	dir := ""
-	if opts.Cores {
-		if err := checkCorePattern(); err != nil {
-			t.Fatalf("testutil: core files are needed in the working directory: %v", err)
-		}
-		if err := raiseCoreLimit(); err != nil {
-			t.Fatalf("testutil: %v", err)
-		}
-		dir = t.TempDir()
+	return StartTracedTargets(t, TargetSpec{Exe: exe, Args: args, Env: env, Options: opts})[0]
+}
+
+// TargetSpec is one target for StartTracedTargets.
+type TargetSpec struct {
+	Exe     string
+	Args    []string
+	Env     []string
+	Options StartOptions
+}
+
+// StartTracedTargets starts every target of specs as StartTracedTargetWith
+// does, all at once, and waits for each one's READY line: targets that take
+// long to be ready on purpose (they age) age side by side. It returns them
+// in the order of specs; every one is killed when the test ends.
+func StartTracedTargets(t testing.TB, specs ...TargetSpec) []*Target {
+	t.Helper()
+	type started struct {
+		tg  *Target
+		err error
 	}
-	shArgs := append([]string{"-c", `"$0" "$@" & wait $!`, exe}, args...)
-	cmd := exec.Command("/bin/sh", shArgs...)
-	cmd.Dir = dir
-	tg, err := startProcessWithin(exe, args, cmd, env, dir, opts.ReadyTimeout)
-	if tg != nil {
-		t.Cleanup(func() {
-			if err := tg.Kill(); err != nil {
-				t.Logf("testutil: %v", err)
+	results := make([]started, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		dir := ""
+		if spec.Options.Cores {
+			if err := checkCorePattern(); err != nil {
+				t.Fatalf("testutil: core files are needed in the working directory: %v", err)
 			}
-		})
+			if err := raiseCoreLimit(); err != nil {
+				t.Fatalf("testutil: %v", err)
+			}
+			dir = t.TempDir()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			shArgs := append([]string{"-c", `"$0" "$@" & wait $!`, spec.Exe}, spec.Args...)
+			cmd := exec.Command("/bin/sh", shArgs...)
+			cmd.Dir = dir
+			tg, err := startProcessWithin(spec.Exe, spec.Args, cmd, spec.Env, dir, spec.Options.ReadyTimeout)
+			results[i] = started{tg, err}
+		}()
 	}
-	if err != nil {
-		t.Fatalf("testutil: %v", err)
+	wg.Wait()
+	out := make([]*Target, len(specs))
+	var errs []error
+	for i, r := range results {
+		if r.tg != nil {
+			tg := r.tg
+			t.Cleanup(func() {
+				if err := tg.Kill(); err != nil {
+					t.Logf("testutil: %v", err)
+				}
+			})
+		}
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		out[i] = r.tg
 	}
-	return tg
+	if len(errs) > 0 {
+		t.Fatalf("testutil: %v", errors.Join(errs...))
+	}
+	return out
 }
 
 func startTarget(exe string, args, env []string, dir string) (*Target, error) {
