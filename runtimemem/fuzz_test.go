@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"runtime"
-	"time"
 	"testing"
+	"time"
 )
 
 // fuzzMemory is a target memory of arbitrary bytes at base; reads outside
