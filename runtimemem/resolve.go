@@ -136,3 +136,13 @@ func (s *Symbols) StartFrame(pc uint64) Frame {
 	file, line, _ := s.Line(entry)
 	return Frame{Function: name, File: file, Line: line, PC: entry, Entry: entry}
 }
+
+// Function locates the function named name at its entry line; ok is false
+// when the executable has no such (out-of-line) function.
+func (s *Symbols) Function(name string) (Frame, bool) {
+	fn := s.pcln.LookupFunc(name)
+	if fn == nil {
+		return Frame{}, false
+	}
+	return s.StartFrame(fn.Entry), true
+}
