@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-delve/delve/service/debugger"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
@@ -112,4 +113,46 @@ func TestReadersAgreeLive(t *testing.T) {
 			compareReaders(t, listing, runtime)
 		})
 	}
+}
+
+// TestReadersAgreeOverConnect compares both readers through a headless
+// server attached to a process on this host: the runtime reader reads
+// memory with ExamineMemory and symbolizes from the local executable.
+func TestReadersAgreeOverConnect(t *testing.T) {
+	for _, name := range []string{"zoo", "cgoworld"} {
+		t.Run(name, func(t *testing.T) {
+			exe := testutil.BuildTarget(t, name)
+			var args []string
+			if name == "zoo" {
+				args = zooArgs
+			}
+			tg := testutil.StartTracedTarget(t, exe, args, nil)
+			addr := startHeadless(t, 2, []string{exe}, debugger.Config{AttachPid: tg.Pid})
+			s, err := dlvclient.Connect(addr)
+			require.NoError(t, err)
+			defer s.Close()
+			listing, err := s.SnapshotBy(context.Background(), dlvclient.ReaderDelve)
+			require.NoError(t, err)
+			runtime, err := s.SnapshotBy(context.Background(), dlvclient.ReaderRuntime)
+			require.NoError(t, err)
+			compareReaders(t, listing, runtime)
+		})
+	}
+}
+
+// TestConnectWithoutExecutableFallsBack: a headless server of a core has
+// no process on this host to take the executable from; the snapshot comes
+// from Delve's listing and says so.
+func TestConnectWithoutExecutableFallsBack(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	core, _ := testutil.CrashCore(t, exe, zooArgs, nil)
+	addr := startHeadless(t, 2, []string{exe}, debugger.Config{CoreFile: core})
+	s, err := dlvclient.Connect(addr)
+	require.NoError(t, err)
+	defer s.Close()
+	snap, err := s.Snapshot(context.Background(), nil)
+	require.NoError(t, err)
+	require.Equal(t, dlvclient.ReaderDelve, snap.Reader)
+	require.Contains(t, snap.ReaderNote, "executable is not on this host")
+	require.NotEmpty(t, snap.Goroutines)
 }
