@@ -228,7 +228,8 @@ func copySnapshot(f *Frozen, l gLayout) (copyResult, error) {
 
 // BenchmarkFreezeCopy freezes a pausemeter target with 20k and 100k parked
 // goroutines, copies allgs, the g's and the stack tops, and thaws it. Beside
-// ns/op it reports the pause as the freezer measured it and the longest gap
+// ns/op it reports the pause as the freezer measured it (and, within it, the
+// time until every thread had stopped), the longest gap
 // the target's own 1 ms meter saw (which also catches any pause the freezer
 // missed), the bytes copied and the ranges they were copied in.
 func BenchmarkFreezeCopy(b *testing.B) {
@@ -237,7 +238,7 @@ func BenchmarkFreezeCopy(b *testing.B) {
 			mt := startMeter(b, "-n", fmt.Sprint(n))
 			l := loadLayout(b, fmt.Sprintf("/proc/%d/exe", mt.pid))
 			mt.report(b) // a fresh measurement from here
-			var pauses, gaps []time.Duration
+			var pauses, gaps, stops []time.Duration
 			var res copyResult
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -254,6 +255,7 @@ func BenchmarkFreezeCopy(b *testing.B) {
 				}
 				b.StopTimer()
 				pauses = append(pauses, f.Pause())
+				stops = append(stops, f.StopLatency())
 				gaps = append(gaps, mt.report(b).gap)
 				b.StartTimer()
 			}
@@ -263,9 +265,11 @@ func BenchmarkFreezeCopy(b *testing.B) {
 			}
 			slices.Sort(pauses)
 			slices.Sort(gaps)
+			slices.Sort(stops)
 			ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 			b.ReportMetric(ms(pauses[len(pauses)/2]), "pause-ms")
 			b.ReportMetric(ms(pauses[len(pauses)-1]), "maxpause-ms")
+			b.ReportMetric(ms(stops[len(stops)/2]), "stop-ms")
 			b.ReportMetric(ms(gaps[len(gaps)/2]), "gap-ms")
 			b.ReportMetric(ms(gaps[len(gaps)-1]), "maxgap-ms")
 			b.ReportMetric(float64(res.bytes)/1e6, "MB-copied")

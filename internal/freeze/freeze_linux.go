@@ -84,6 +84,11 @@ func (f *Frozen) Pause() time.Duration {
 // ErrZombie, ErrTraced or ErrPermission, a process it cannot freeze. On any
 // failure after the first thread was seized, the threads are let go before
 // Freeze returns.
+//
+// The target should not be a child that another goroutine of this process
+// waits for (os/exec's Wait): the kernel reports a traced child's stops to
+// every waiter in the tracer's process, and such a waiter would take them.
+// Run such a target through a shell, as a grandchild, as the tests do.
 func Freeze(pid int) (*Frozen, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("freeze pid %d: %w", pid, ErrNoProcess)
