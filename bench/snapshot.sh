@@ -121,7 +121,8 @@ compare() {
 }
 
 core_part() { # core_part PART N REPS A_COMMAND GOAL
-	local part=$1 n=$2 reps=$3 cmd=$4 goal=$5 t0
+	local part=$1 n=$2 reps=$3 cmd=$4 goal=$5 t0 live=$MPID
+	MPID= # no live target to measure the pause of
 	CORE_DIR=$(mktemp -d "$OUT/core-$n.XXXXXX")
 	echo "== $part: dumping a core of many -n $n in $CORE_DIR" >&2
 	t0=$(date +%s.%N)
@@ -133,6 +134,7 @@ core_part() { # core_part PART N REPS A_COMMAND GOAL
 	compare "$part" "$reps" "dlv-tasks core -c '$cmd'" "dlv core + goroutines -l" "$goal"
 	if [ -z "${KEEP_CORES:-}" ]; then rm -rf "$CORE_DIR"; else echo "   kept $CORE" >&2; fi
 	CORE_DIR=
+	MPID=$live
 }
 
 start_live() { # a pausemeter of 20k goroutines, once for attach and connect
