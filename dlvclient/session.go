@@ -85,6 +85,11 @@ type Session struct {
 	inlineOnce sync.Once
 	inlineTab  *inlineTable
 	trk        trackerState // the tracker's layout, and its records until the target runs
+	// The runtime reader's tables of the executable, opened once (rtErr
+	// says why they cannot be).
+	rtOnce   sync.Once
+	rtReader *runtimeReader
+	rtErr    error
 }
 
 // HaltedOnConnect reports that connect found the target running and halted
