@@ -60,7 +60,7 @@ func (s *Session) openRuntimeReader() (*runtimeReader, error) {
 // API (the target lock held only while reading) for an embedded session,
 // through ExamineMemory for connect.
 func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runtimemem.Collection, error) {
-	opt := runtimemem.Options{Frames: rr.syms, Depth: DefaultStackDepth}
+	opt := runtimeCollectOptions(rr.syms)
 	if s.server != nil {
 		d, err := inProcessDebugger(s.server)
 		if err != nil {
@@ -91,6 +91,13 @@ func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runti
 		return nil, err
 	}
 	return runtimemem.Collect(ctx, targetMemory{s.memoryClient()}, rr.lay, threads, opt)
+}
+
+// runtimeCollectOptions are the runtime reader's options for an embedded
+// session; a low-pause snapshot reads with the same ones, so that reading
+// its copy asks for the very bytes it copied.
+func runtimeCollectOptions(syms *runtimemem.Symbols) runtimemem.Options {
+	return runtimemem.Options{Frames: syms, Depth: DefaultStackDepth}
 }
 
 // remoteThreads lists the threads of a connect session's target with their
@@ -157,6 +164,9 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		}
 	}
 	clock := s.clock(raws)
+	if s.frozen != nil {
+		clock = s.frozen.clock // the host's clock at the stop, not a bound
+	}
 	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderRuntime}
 	if col.Corrupt.Total() > 0 {
 		snap.ReaderNote = "corrupt runtime structures: " + col.Corrupt.String()
