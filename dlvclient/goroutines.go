@@ -2,6 +2,7 @@ package dlvclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,10 +21,10 @@ const pageSize = 1000
 // done counts items out of total (total may be an estimate).
 type Progress = model.Progress
 
-// Snapshot reads every goroutine of the target: Delve's paged listing for
-// locations and labels, joined with runtime.g fields read in bulk from raw
-// memory (parent id, exact status, wait time). The result is cached until the
-// target runs again.
+// Snapshot reads every goroutine of the target, with the runtime reader
+// (rtsnapshot.go) wherever the executable is at hand, else with Delve's
+// listing (the snapshot's Reader and ReaderNote say which, and why). The
+// result is cached until the target runs again.
 func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snapshot, error) {
 	s.mu.Lock()
 	snap, exited := s.snap, s.exited
@@ -34,10 +35,41 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	if exited {
 		return nil, ErrExited
 	}
+	snap, err := s.readSnapshot(ctx, progress, false)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.snap = snap
+	s.mu.Unlock()
+	return snap, nil
+}
+
+// readSnapshot reads a snapshot, with Delve's listing when listing is set
+// or the runtime reader cannot serve the session.
+func (s *Session) readSnapshot(ctx context.Context, progress Progress, listing bool) (*model.Snapshot, error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
 	s.adoptLocalExecutable()
+	if listing {
+		return s.snapshotFromListing(ctx, progress, "")
+	}
+	rr, err := s.openRuntimeReader()
+	if err != nil {
+		return s.snapshotFromListing(ctx, progress, "Delve's goroutine listing: the runtime reader cannot serve this session ("+err.Error()+")")
+	}
+	snap, err := s.snapshotFromRuntime(ctx, rr, progress)
+	if errors.Is(err, errNoInProcess) {
+		return s.snapshotFromListing(ctx, progress, "Delve's goroutine listing: "+err.Error())
+	}
+	return snap, err
+}
+
+// snapshotFromListing reads a snapshot from Delve's paged listing for
+// locations, joined with runtime.g fields read in bulk from raw memory
+// (parent id, exact status, wait time). note says why it was used.
+func (s *Session) snapshotFromListing(ctx context.Context, progress Progress, note string) (*model.Snapshot, error) {
 	rt, err := s.learnRuntime()
 	if err != nil {
 		return nil, err
@@ -92,7 +124,7 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	}
 	clock := s.clock(raw.gs)
 	now := clock.Now
-	snap = &model.Snapshot{Target: s.target, Clock: clock}
+	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderDelve, ReaderNote: note}
 	// Fill in the listed goroutines in place, dropping the dead ones, so the
 	// goroutines are held in memory once.
 	kept := listed.goroutines[:0]
@@ -126,7 +158,8 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 			}
 			s.setLabels(&g, rt, r, raw.labels)
 			g.Status = statusName(r.status)
-			g.Start = s.startLocation(r.startpc, g.ID, g.Start)
+			gid := g.ID
+			g.Start = s.startLocation(r.startpc, func(w string) (model.Location, bool) { return s.wrappedFrame(gid, w) }, g.Start)
 			if r.status == gWaiting || r.status == gLeaked {
 				g.WaitReason = rt.waitReasonText(r.waitReason)
 			}
@@ -148,10 +181,6 @@ func (s *Session) Snapshot(ctx context.Context, progress Progress) (*model.Snaps
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
 	snap.Exited = s.exitedGoroutines(raw.gs)
 	s.attachTracker(snap, tracked.tr, tracked.err) // a tracker failure is reported by TrackerError, not fatal
-
-	s.mu.Lock()
-	s.snap = snap
-	s.mu.Unlock()
 	return snap, nil
 }
 

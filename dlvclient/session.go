@@ -85,6 +85,14 @@ type Session struct {
 	inlineOnce sync.Once
 	inlineTab  *inlineTable
 	trk        trackerState // the tracker's layout, and its records until the target runs
+	// The runtime reader's tables of the executable, opened once (rtErr
+	// says why they cannot be).
+	rtOnce sync.Once
+	// frozen is set for a low-pause snapshot of a live process (read as a
+	// core from the copy it made).
+	frozen   *frozenState
+	rtReader *runtimeReader
+	rtErr    error
 }
 
 // HaltedOnConnect reports that connect found the target running and halted
@@ -405,6 +413,9 @@ func (s *Session) abort() error {
 	// launched), whatever the connections are doing.
 	err := s.server.Stop()
 	s.closeConns()
+	if s.frozen != nil {
+		_ = os.Remove(s.frozen.dump)
+	}
 	return err
 }
 
@@ -418,8 +429,11 @@ func (s *Session) close() error {
 		err = s.client.Detach(false)
 	case KindExec:
 		err = s.client.Detach(true)
-	case KindCore:
+	case KindCore, KindSnapshot:
 		err = s.client.Detach(false)
+	}
+	if s.frozen != nil {
+		_ = os.Remove(s.frozen.dump)
 	}
 	if s.auxConn != nil {
 		_ = s.auxConn.Close()

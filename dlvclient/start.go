@@ -27,10 +27,16 @@ const (
 	dynamicWrapper                    // the wrapper calls a func value or an interface method
 )
 
-// startLocation names the function goroutine gid was started with. delve is
+// wrappedFinder finds, in one goroutine's stack, the function a go
+// statement's wrapper (named) called; ok is false when the stack does not
+// show it.
+type wrappedFinder func(wrapper string) (loc model.Location, ok bool)
+
+// startLocation names the function a goroutine was started with. delve is
 // Delve's answer (the function at startpc, or the wrapper's first direct
-// call), kept where nothing better is known.
-func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location) model.Location {
+// call), kept where nothing better is known; wrapped reads the goroutine's
+// stack where the wrapper does not say.
+func (s *Session) startLocation(startpc uint64, wrapped wrappedFinder, delve model.Location) model.Location {
 	if startpc == 0 {
 		return delve
 	}
@@ -49,7 +55,7 @@ func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location)
 		// Per goroutine, never cached. A goroutine that has not run yet
 		// (or whose stack cannot be read) is shown in the wrapper itself,
 		// as the runtime's traceback shows it.
-		if f, ok := s.wrappedFrame(gid, wrapper.Function); ok {
+		if f, ok := wrapped(wrapper.Function); ok {
 			return f
 		}
 		return wrapper
@@ -57,7 +63,7 @@ func (s *Session) startLocation(startpc uint64, gid int64, delve model.Location)
 	// Static: every goroutine started here runs the same function. One
 	// stack names it even when it was inlined into the wrapper; a goroutine
 	// that has not run yet leaves the wrapper's code to tell.
-	loc, ok := s.wrappedFrame(gid, wrapper.Function)
+	loc, ok := wrapped(wrapper.Function)
 	if !ok {
 		loc = static
 		if loc.IsZero() {

@@ -301,6 +301,13 @@ type Snapshot struct {
 	Tracker *Tracker `json:"tracker"`
 	// Clock is the "now" wait times are measured to.
 	Clock Clock `json:"clock"`
+	// Reader names how the goroutines were read: "runtime" (dlv-tasks'
+	// reader of the runtime's structures) or "delve listing" (Delve's
+	// goroutine listing, where the executable is not at hand).
+	Reader string `json:"reader,omitempty"`
+	// ReaderNote says why Delve's listing was used, or what the runtime
+	// reader found corrupt in the target's memory; "" when all is well.
+	ReaderNote string `json:"reader_note,omitempty"`
 }
 
 // Clock is the target's monotonic clock (the runtime's nanotime) at the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/dlvclient"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/terminal"
 )
 
 // errCommandsFailed makes the process exit non-zero after -c commands failed
@@ -93,18 +94,29 @@ func newRootCommand() *cobra.Command {
 			})
 		},
 	})
-	root.AddCommand(&cobra.Command{
+	var fullAttach bool
+	attachCmd := &cobra.Command{
 		Use:   "attach PID",
 		Short: "Attach to a running process with Delve embedded (detaches on exit)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Attach to a running process with Delve embedded (detaches on exit).\n\n" +
+			"With -c commands that only read goroutines (ps without -cancelled, pstree, where,\n" +
+			"ps-terminated, where-terminated), attach takes a low-pause snapshot instead: the\n" +
+			"target is stopped only while its goroutines are copied (it says how long), then runs\n" +
+			"on while the copy is read. --full attaches Delve for the whole session.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			pid, err := strconv.Atoi(args[0])
 			if err != nil {
 				return fmt.Errorf("attach: invalid pid %q", args[0])
 			}
+			if !fullAttach && terminal.SnapshotServes(opts.commands) {
+				return runSession(opts, func() (*dlvclient.Session, error) { return openSnapshot(pid) })
+			}
 			return runSession(opts, func() (*dlvclient.Session, error) { return dlvclient.Attach(pid) })
 		},
-	})
+	}
+	attachCmd.Flags().BoolVar(&fullAttach, "full", false, "attach Delve for the whole session, even for read-only -c commands (the target stays stopped until dlv-tasks exits)")
+	root.AddCommand(attachCmd)
 	execCmd := &cobra.Command{
 		Use:   "exec EXE [-- ARGS...]",
 		Short: "Launch EXE under Delve, stopped at its entry point (killed on exit)",

@@ -1,0 +1,3 @@
+module example.com/pausemeter
+
+go 1.26
