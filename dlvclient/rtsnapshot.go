@@ -224,6 +224,9 @@ func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection
 	if rg.WaitSince != 0 && clock.Now > rg.WaitSince {
 		g.Waited = time.Duration(clock.Now - rg.WaitSince)
 		g.WaitedAtLeast = clock.LowerBound
+		if clock.Before > clock.Now {
+			g.WaitedAtMost = time.Duration(clock.Before - rg.WaitSince)
+		}
 	}
 	g.Labels = map[string]string{}
 	switch {
