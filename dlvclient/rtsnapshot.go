@@ -163,9 +163,11 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 			live++
 		}
 	}
-	clock := s.clock(raws)
+	var clock model.Clock
 	if s.frozen != nil {
 		clock = s.frozen.clock // the host's clock at the stop, not a bound
+	} else {
+		clock = s.clock(raws)
 	}
 	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderRuntime}
 	if col.Corrupt.Total() > 0 {
