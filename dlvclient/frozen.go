@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -149,6 +150,7 @@ type snapshotPlan struct {
 	tracker  *trackermem.Layout // nil without the tracker
 	root     uint64
 	writable []elf.ProgHeader // the executable's writable PT_LOADs
+	readonly []interval       // its read-only PT_LOADs: Delve reads them from the file
 	// buildID is where the Go build id note is mapped, copied so that the
 	// copy proves which executable the process runs (as a core does).
 	buildID    uint64
@@ -166,6 +168,9 @@ func planSnapshot(exe string) (*snapshotPlan, error) {
 	}
 	p := &snapshotPlan{exe: exe, entry: f.Entry}
 	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_LOAD && prog.Flags&elf.PF_W == 0 {
+			p.readonly = append(p.readonly, interval{prog.Vaddr, prog.Vaddr + prog.Filesz})
+		}
 		if prog.Type == elf.PT_LOAD && prog.Flags&elf.PF_W != 0 {
 			if prog.Memsz > maxSnapshotSegment {
 				return nil, fmt.Errorf("writable segment at %#x: implausible size %d", prog.Vaddr, prog.Memsz)
@@ -197,6 +202,9 @@ func planSnapshot(exe string) (*snapshotPlan, error) {
 // writes the copy as a Delve core file; it returns the file, how it went
 // and the host's CLOCK_MONOTONIC at the stop (the runtime's nanotime).
 func (p *snapshotPlan) take(pid int) (dump string, stats SnapshotStats, now int64, err error) {
+	// No collection while the target is stopped: the copy allocates, and
+	// a GC cycle would lengthen the pause.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	fr, err := freeze.Freeze(pid)
 	if err != nil {
 		return "", stats, 0, err
@@ -219,7 +227,7 @@ func (p *snapshotPlan) take(pid int) (dump string, stats SnapshotStats, now int6
 		return "", stats, 0, err
 	}
 	stats = SnapshotStats{Pause: fr.Pause(), Copied: rec.bytes, Threads: len(threads)}
-	dump, err = writeSnapshotCore(pid, p.entry, threads, rec.segments())
+	dump, err = writeSnapshotCore(pid, p.entry, threads, layout(rec.segments(), rec.holes))
 	return dump, stats, now, err
 }
 
@@ -234,14 +242,14 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 	// Pass 1: globals, TLS, the build id.
 	var pass []freeze.Range
 	for _, seg := range p.writable {
-		pass = append(pass, freeze.Range{Addr: seg.Vaddr, Buf: make([]byte, seg.Memsz)})
+		pass = append(pass, freeze.Range{Addr: seg.Vaddr, Buf: c.buf(seg.Memsz)})
 	}
 	if p.buildIDLen > 0 {
-		pass = append(pass, freeze.Range{Addr: p.buildID, Buf: make([]byte, p.buildIDLen)})
+		pass = append(pass, freeze.Range{Addr: p.buildID, Buf: c.buf(uint64(p.buildIDLen))})
 	}
 	for _, th := range threads {
 		if tls := th.Regs.FSBase; tls > 64 {
-			pass = append(pass, freeze.Range{Addr: tls - 64, Buf: make([]byte, 128)})
+			pass = append(pass, freeze.Range{Addr: tls - 64, Buf: c.buf(128)})
 		}
 	}
 	c.read(pass)
@@ -257,7 +265,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		return fmt.Errorf("read runtime.allgs: implausible slice (at %#x, len %d): corrupt memory?", base, n)
 	}
 	// Pass 2: the array of g pointers.
-	arr := []freeze.Range{{Addr: base, Buf: make([]byte, n*8)}}
+	arr := []freeze.Range{{Addr: base, Buf: c.buf(n*8)}}
 	c.read(arr)
 	if arr[0].Err != nil {
 		return fmt.Errorf("read runtime.allgs' %d pointers: %w", n, arr[0].Err)
@@ -265,34 +273,30 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 	// Pass 3: every g, and the g each thread's TLS names (g0 of an idle
 	// thread, which allgs does not hold).
 	gsize := max(p.lay.G.Size, 64)
-	gs := make([]freeze.Range, 0, n+uint64(len(threads)))
+	addrs := make([]uint64, 0, n+uint64(len(threads)))
 	for i := uint64(0); i < n; i++ {
-		if a := le64(arr[0].Buf[i*8:]); a != 0 {
-			gs = append(gs, freeze.Range{Addr: a, Buf: make([]byte, gsize)})
+		if a := le64(arr[0].Buf[i*8:]); a != 0 && a+gsize > a {
+			addrs = append(addrs, a)
 		}
 	}
 	for _, th := range threads {
 		if w, ok := rec.lookup(th.Regs.FSBase-8, 8); ok && th.Regs.FSBase > 8 {
-			if a := le64(w); a != 0 {
-				gs = append(gs, freeze.Range{Addr: a, Buf: make([]byte, gsize)})
+			if a := le64(w); a != 0 && a+gsize > a {
+				addrs = append(addrs, a)
 			}
 		}
 	}
-	c.read(gs)
+	gs := c.readStructs(addrs, gsize)
 	// Pass 4: stacks, m's, label set headers, thread stack tops.
 	g := &p.lay.G
 	var next, labelSets []freeze.Range
 	var stackBytes uint64
 	seenM := map[uint64]bool{}
-	for _, r := range gs {
-		if r.Err != nil {
-			continue
-		}
-		b := r.Buf
+	for _, b := range gs {
 		status := copiedField(b, g.Status) &^ 0x1000
 		if m := copiedField(b, g.M); m != 0 && !seenM[m] {
 			seenM[m] = true
-			next = append(next, freeze.Range{Addr: m, Buf: make([]byte, mCopy)})
+			next = append(next, freeze.Range{Addr: m, Buf: c.buf(mCopy)})
 		}
 		if status == runtimemem.StatusDead || status == runtimemem.StatusDeadExtra {
 			continue
@@ -302,18 +306,21 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 			continue
 		}
 		if sp := usedFrom(lo, hi, copiedField(b, g.SchedSP), copiedField(b, g.SyscallSP)); sp != 0 {
+			if sp > lo {
+				rec.holes = append(rec.holes, interval{lo, sp})
+			}
 			size := min(hi-sp, maxSnapshotStack)
 			if stackBytes+size <= maxSnapshotStacks {
 				stackBytes += size
-				next = append(next, freeze.Range{Addr: sp, Buf: make([]byte, size)})
+				next = append(next, freeze.Range{Addr: sp, Buf: c.buf(size)})
 			}
 		}
 		if ls := copiedField(b, g.Labels); ls != 0 && p.lay.Labels.Known {
-			labelSets = append(labelSets, freeze.Range{Addr: ls + p.lay.Labels.ListOffset, Buf: make([]byte, 24)})
+			labelSets = append(labelSets, freeze.Range{Addr: ls + p.lay.Labels.ListOffset, Buf: c.buf(24)})
 		}
 	}
 	for _, th := range threads {
-		next = append(next, freeze.Range{Addr: th.Regs.SP &^ 15, Buf: make([]byte, threadStackCopy)})
+		next = append(next, freeze.Range{Addr: th.Regs.SP &^ 15, Buf: c.buf(threadStackCopy)})
 	}
 	c.read(append(next, labelSets...))
 	for _, th := range threads {
@@ -321,7 +328,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		// what fits in its page.
 		sp := th.Regs.SP &^ 15
 		if _, ok := rec.lookup(sp, 8); !ok {
-			c.read([]freeze.Range{{Addr: sp, Buf: make([]byte, 4096-sp%4096)}})
+			c.read([]freeze.Range{{Addr: sp, Buf: c.buf(4096-sp%4096)}})
 		}
 	}
 	// Passes 5 and 6: label lists, then their strings.
@@ -333,7 +340,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		}
 		list, ln := le64(r.Buf), le64(r.Buf[8:])
 		if list != 0 && ln > 0 && ln <= maxSnapshotLabels && lay.ElemSize >= 32 && lay.ElemSize <= 256 {
-			lists = append(lists, freeze.Range{Addr: list, Buf: make([]byte, ln*lay.ElemSize)})
+			lists = append(lists, freeze.Range{Addr: list, Buf: c.buf(ln*lay.ElemSize)})
 		}
 	}
 	c.read(lists)
@@ -348,8 +355,8 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 					continue
 				}
 				ptr, sl := le64(r.Buf[off+so:]), le64(r.Buf[off+so+8:])
-				if ptr != 0 && sl > 0 && sl <= maxSnapshotLabelString {
-					strs = append(strs, freeze.Range{Addr: ptr, Buf: make([]byte, sl)})
+				if ptr != 0 && sl > 0 && sl <= maxSnapshotLabelString && !p.inExecutable(ptr, sl) {
+					strs = append(strs, freeze.Range{Addr: ptr, Buf: c.buf(sl)})
 				}
 			}
 		}
@@ -359,7 +366,28 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		// Read for its bytes: the session decodes the copy.
 		_, _ = trackermem.Read(context.Background(), rec, p.root, *p.tracker, trackermem.Options{})
 	}
+	// Last pass: the few bytes between two copied ranges that nearly
+	// touch (g's side by side in a span), so that they make one segment.
+	c.read(rec.smallGaps(maxFilledGap))
 	return nil
+}
+
+// maxFilledGap is the widest gap between two copied ranges that is copied
+// too, to join them.
+const maxFilledGap = 512
+
+// interval is a span of target addresses [lo, hi).
+type interval struct{ lo, hi uint64 }
+
+// inExecutable reports whether [addr, addr+n) is in a read-only segment of
+// the executable (a string constant): Delve reads those from the file.
+func (p *snapshotPlan) inExecutable(addr, n uint64) bool {
+	for _, r := range p.readonly {
+		if addr >= r.lo && addr+n <= r.hi {
+			return true
+		}
+	}
+	return false
 }
 
 // Bounds of the label copy: what the runtime reader itself reads at most.
@@ -374,9 +402,74 @@ const (
 
 // snapshotCopy reads passes of ranges from the frozen target into the copy.
 type snapshotCopy struct {
-	fr  *freeze.Frozen
-	rec *recordingMemory
-	lay *runtimemem.Layout
+	fr    *freeze.Frozen
+	rec   *recordingMemory
+	lay   *runtimemem.Layout
+	chunk []byte // the free end of the current allocation
+}
+
+// readStructs copies size bytes at each of addrs (structures of one type,
+// most of them side by side in the runtime's spans) in as few ranges as
+// possible, and returns each structure's bytes; one that cannot be read is
+// left out.
+func (c *snapshotCopy) readStructs(addrs []uint64, size uint64) [][]byte {
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i] < addrs[j] })
+	var spans []interval
+	owner := make([]int, 0, len(addrs)) // addrs[i] is in spans[owner[i]]
+	for _, a := range addrs {
+		if k := len(spans) - 1; k >= 0 && a <= spans[k].hi+maxFilledGap && a+size-spans[k].lo <= 1<<20 {
+			spans[k].hi = max(spans[k].hi, a+size)
+			owner = append(owner, k)
+			continue
+		}
+		spans = append(spans, interval{a, a + size})
+		owner = append(owner, len(spans)-1)
+	}
+	rs := make([]freeze.Range, len(spans))
+	for i, sp := range spans {
+		rs[i] = freeze.Range{Addr: sp.lo, Buf: c.buf(sp.hi - sp.lo)}
+	}
+	_ = c.fr.ReadRanges(rs)
+	out := make([][]byte, 0, len(addrs))
+	var retry []freeze.Range
+	for i, a := range addrs {
+		r := &rs[owner[i]]
+		if r.Err != nil {
+			retry = append(retry, freeze.Range{Addr: a, Buf: c.buf(size)})
+			continue
+		}
+		off := a - r.Addr
+		out = append(out, r.Buf[off:off+size])
+	}
+	for _, r := range rs {
+		if r.Err == nil {
+			c.rec.add(r.Addr, r.Buf)
+		}
+	}
+	// A joined range that failed (it crossed into unmapped memory): each
+	// of its structures alone.
+	c.read(retry)
+	for _, r := range retry {
+		if r.Err == nil {
+			out = append(out, r.Buf)
+		}
+	}
+	return out
+}
+
+// buf hands out n bytes for a range, from large allocations: tens of
+// thousands of small ones would be most of the pause.
+func (c *snapshotCopy) buf(n uint64) []byte {
+	const chunkSize = 1 << 20
+	if n > chunkSize/4 {
+		return make([]byte, n)
+	}
+	if uint64(len(c.chunk)) < n {
+		c.chunk = make([]byte, chunkSize)
+	}
+	b := c.chunk[:n:n]
+	c.chunk = c.chunk[n:]
+	return b
 }
 
 // read copies rs; a range that cannot be read whole is left out of the copy
@@ -450,6 +543,10 @@ type recordingMemory struct {
 	mem   runtimemem.Memory
 	spans []span
 	bytes int64
+	// holes are the unused parts of live goroutines' stacks, [lo, sp):
+	// below a stack pointer nothing is read, so the copy may hold zeros
+	// there to join two stacks' copies into one segment.
+	holes []interval
 }
 
 type span struct {
@@ -483,6 +580,62 @@ func (m *recordingMemory) lookup(addr uint64, n int) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// smallGaps returns ranges for the gaps of at most max bytes between the
+// recorded spans.
+func (m *recordingMemory) smallGaps(max uint64) []freeze.Range {
+	spans := append([]span(nil), m.spans...)
+	sort.Slice(spans, func(i, j int) bool { return spans[i].addr < spans[j].addr })
+	var out []freeze.Range
+	var end uint64
+	for i, s := range spans {
+		if i > 0 && s.addr > end && s.addr-end <= max {
+			out = append(out, freeze.Range{Addr: end, Buf: make([]byte, s.addr-end)})
+		}
+		end = maxU(end, s.addr+uint64(len(s.data)))
+	}
+	return out
+}
+
+func maxU(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// segment is one PT_LOAD of the copy: the copied parts, in order, with
+// zeros between them (only ever inside a stack hole).
+type segment struct {
+	addr, size uint64
+	parts      []span
+}
+
+// layout joins the merged spans into segments where the gap between two is
+// inside one stack hole: Delve's core reader keeps its segments in a list
+// that each insertion copies, so tens of thousands of them (one per stack)
+// take it tens of seconds to open.
+func layout(spans []span, holes []interval) []segment {
+	sort.Slice(holes, func(i, j int) bool { return holes[i].lo < holes[j].lo })
+	inHole := func(lo, hi uint64) bool {
+		i := sort.Search(len(holes), func(i int) bool { return holes[i].lo > lo }) - 1
+		return i >= 0 && holes[i].hi >= hi
+	}
+	var out []segment
+	for _, s := range spans {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			end := last.addr + last.size
+			if s.addr > end && inHole(end, s.addr) {
+				last.parts = append(last.parts, s)
+				last.size = s.addr + uint64(len(s.data)) - last.addr
+				continue
+			}
+		}
+		out = append(out, segment{addr: s.addr, size: uint64(len(s.data)), parts: []span{s}})
+	}
+	return out
 }
 
 // segments merges the recorded spans into disjoint, ordered segments

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/go-delve/delve/pkg/elfwriter"
@@ -20,7 +21,7 @@ import (
 // note per thread (id, pc, sp, bp, TLS base, then every register by name)
 // and the copied memory as PT_LOAD segments. It returns the file's path, in
 // the temporary directory.
-func writeSnapshotCore(pid int, entry uint64, threads []freeze.Thread, segs []span) (string, error) {
+func writeSnapshotCore(pid int, entry uint64, threads []freeze.Thread, segs []segment) (string, error) {
 	f, err := os.CreateTemp("", fmt.Sprintf("dlv-tasks-snapshot-%d-*.core", pid))
 	if err != nil {
 		return "", fmt.Errorf("write the copy: %w", err)
@@ -31,7 +32,8 @@ func writeSnapshotCore(pid int, entry uint64, threads []freeze.Thread, segs []sp
 		os.Remove(path)
 		return "", fmt.Errorf("write the copy to %s: %w", path, err)
 	}
-	w := elfwriter.New(f, &elf.FileHeader{
+	sf := &sparseFile{File: f}
+	w := elfwriter.New(sf, &elf.FileHeader{
 		Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Version: elf.EV_CURRENT,
 		OSABI: elf.ELFOSABI_LINUX, Type: elf.ET_CORE, Machine: elf.EM_X86_64,
 	})
@@ -47,9 +49,16 @@ func writeSnapshotCore(pid int, entry uint64, threads []freeze.Thread, segs []sp
 	for _, s := range segs {
 		w.Progs = append(w.Progs, &elf.ProgHeader{
 			Type: elf.PT_LOAD, Flags: elf.PF_R | elf.PF_W,
-			Off: uint64(w.Here()), Vaddr: s.addr, Filesz: uint64(len(s.data)), Memsz: uint64(len(s.data)),
+			Off: uint64(w.Here()), Vaddr: s.addr, Filesz: s.size, Memsz: s.size,
 		})
-		w.Write(s.data)
+		at := s.addr
+		for _, part := range s.parts {
+			if part.addr > at {
+				sf.skip(int64(part.addr - at)) // a stack hole: left sparse, reads as zeros
+			}
+			w.Write(part.data)
+			at = part.addr + uint64(len(part.data))
+		}
 	}
 	if p := w.WriteNotes(notes); p != nil {
 		w.Progs = append(w.Progs, p)
@@ -96,4 +105,14 @@ func threadNote(th freeze.Thread) []byte {
 		_ = binary.Write(buf, le, reg.v)
 	}
 	return buf.Bytes()
+}
+
+// sparseFile is the dump file: skip leaves a hole (the file system stores
+// no zeros for it) that the next write lands after.
+type sparseFile struct {
+	*os.File
+}
+
+func (f *sparseFile) skip(n int64) {
+	_, _ = f.Seek(n, io.SeekCurrent)
 }
