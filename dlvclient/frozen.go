@@ -265,7 +265,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		return fmt.Errorf("read runtime.allgs: implausible slice (at %#x, len %d): corrupt memory?", base, n)
 	}
 	// Pass 2: the array of g pointers.
-	arr := []freeze.Range{{Addr: base, Buf: c.buf(n*8)}}
+	arr := []freeze.Range{{Addr: base, Buf: c.buf(n * 8)}}
 	c.read(arr)
 	if arr[0].Err != nil {
 		return fmt.Errorf("read runtime.allgs' %d pointers: %w", n, arr[0].Err)
@@ -328,7 +328,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		// what fits in its page.
 		sp := th.Regs.SP &^ 15
 		if _, ok := rec.lookup(sp, 8); !ok {
-			c.read([]freeze.Range{{Addr: sp, Buf: c.buf(4096-sp%4096)}})
+			c.read([]freeze.Range{{Addr: sp, Buf: c.buf(4096 - sp%4096)}})
 		}
 	}
 	// Passes 5 and 6: label lists, then their strings.
@@ -340,7 +340,7 @@ func (p *snapshotPlan) copy(rec *recordingMemory, fr *freeze.Frozen, threads []f
 		}
 		list, ln := le64(r.Buf), le64(r.Buf[8:])
 		if list != 0 && ln > 0 && ln <= maxSnapshotLabels && lay.ElemSize >= 32 && lay.ElemSize <= 256 {
-			lists = append(lists, freeze.Range{Addr: list, Buf: c.buf(ln*lay.ElemSize)})
+			lists = append(lists, freeze.Range{Addr: list, Buf: c.buf(ln * lay.ElemSize)})
 		}
 	}
 	c.read(lists)
