@@ -43,11 +43,17 @@ type PsDoc struct {
 	TaskColumns bool
 	// Clock is what wait times are measured to.
 	Clock model.Clock
+	// Selection says how the goroutines were chosen: the header counts
+	// what the filters selected and says what they left out.
+	Selection Selection
 }
 
 // Text writes the ps table.
 func (d *PsDoc) Text(w io.Writer) error {
-	if err := render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns); err != nil {
+	if _, err := fmt.Fprintln(w, d.Selection.GoroutinesHeader()); err != nil {
+		return err
+	}
+	if err := render.PsRows(w, d.Goroutines, d.TaskColumns); err != nil {
 		return err
 	}
 	bound := false
@@ -72,10 +78,20 @@ type GroupsDoc struct {
 	Groups []chains.Group
 	// By describes the grouping key ("creation", "label KEY", …).
 	By string
+	// Selection says how the goroutines grouped were chosen; its Shown
+	// and Limit count groups. AllGroups is how many groups there are
+	// before the limit.
+	Selection Selection
+	AllGroups int
 }
 
 // Text writes the groups, largest first.
-func (d *GroupsDoc) Text(w io.Writer) error { return render.Groups(w, d.Groups, d.By) }
+func (d *GroupsDoc) Text(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, d.Selection.GroupsHeader(d.AllGroups, render.Safe(d.By))); err != nil {
+		return err
+	}
+	return render.GroupRows(w, d.Groups)
+}
 
 // JSON returns the groups' documents.
 func (d *GroupsDoc) JSON() any { return render.NewGroupDocs(d.Groups) }
@@ -114,7 +130,8 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	selected := chains.Select(snap.Goroutines, r.Filter)
+	selected, sel := SelectCounted(snap.Goroutines, r.Filter)
+	sel.Limit = r.Limit
 	if r.Cancelled {
 		if r.Group != "" {
 			return nil, errors.New("-cancelled and -group do not combine")
@@ -132,11 +149,15 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 				facts.IndirectCalls = q.src.IndirectCalls(chains.SpawnCallSites(selected, facts.Stacks))
 			}
 		}
-		groups := limit(chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts), r.Limit)
-		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
+		all := chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts)
+		groups := limit(all, r.Limit)
+		sel.Shown = len(groups)
+		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey), Selection: sel, AllGroups: len(all)}, nil
 	}
-	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines),
-		TaskColumns: render.HasTasks(selected), Clock: snap.Clock}, nil
+	shown := limit(selected, r.Limit)
+	sel.Shown = len(shown)
+	return &PsDoc{Goroutines: shown, Total: len(snap.Goroutines),
+		TaskColumns: render.HasTasks(selected), Clock: snap.Clock, Selection: sel}, nil
 }
 
 func goroutineIDs(gs []model.Goroutine) []int64 {

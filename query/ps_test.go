@@ -57,7 +57,7 @@ func TestPsListsFiltersAndLimits(t *testing.T) {
 	require.Len(t, ps.Goroutines, 2)
 	assert.Equal(t, 7, ps.Total, "the total counts every goroutine, not the selection")
 	out := text(t, d)
-	assert.Contains(t, out, "(showing 2)")
+	assert.True(t, strings.HasPrefix(out, "6 goroutines (of 7: -user hides 1 runtime one), showing the first 2 (-limit 2)\n"), out)
 	assert.NotContains(t, out, "forcegchelper")
 	arr := jsonOf(t, d).([]any)
 	require.Len(t, arr, 2)
@@ -218,4 +218,71 @@ func TestInterrupted(t *testing.T) {
 	assert.Equal(t, errBoom, Interrupted(errBoom))
 	assert.True(t, errors.Is(Interrupted(context.Canceled), ErrInterrupted))
 	assert.False(t, strings.Contains(ErrInterrupted.Error(), "context"))
+}
+
+// TestPsHeaderCountsTheSelection: the header counts what the filters
+// selected, not the whole snapshot (it said "32 goroutines (showing 32)"
+// under -user), and says how many each filter left out — each goroutine
+// under the first filter, in flag order, that rejects it — and what the
+// limit cut.
+func TestPsHeaderCountsTheSelection(t *testing.T) {
+	snap := plainFixture(6) // main, 6 workers (2..7), forcegchelper (90)
+	snap.Goroutines[1].Labels = map[string]string{"queue": "a"}
+	snap.Goroutines[2].Labels = map[string]string{"queue": "a"}
+	snap.Goroutines[3].Labels = map[string]string{"queue": "b"}
+	snap.Goroutines[2].Status, snap.Goroutines[2].WaitReason = "running", ""
+	q := New(&fakeSource{snap: snap})
+	header := func(r PsRequest) string {
+		t.Helper()
+		d, err := q.Ps(bg, r)
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(text(t, d), "\n")
+		return first
+	}
+	assert.Equal(t, "8 goroutines", header(PsRequest{}))
+	assert.Equal(t, "8 goroutines, showing the first 3 (-limit 3)", header(PsRequest{Limit: 3}))
+	assert.Equal(t, "8 goroutines", header(PsRequest{Limit: 8}), "a limit that cuts nothing is not mentioned")
+	assert.Equal(t, "7 goroutines (of 8: -user hides 1 runtime one)", header(PsRequest{Filter: chains.Filter{UserOnly: true}}))
+	assert.Equal(t, "2 goroutines (of 8: -user hides 1 runtime one, -with hides 5 more)",
+		header(PsRequest{Filter: chains.Filter{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue=a")}}}))
+	assert.Equal(t, "1 goroutine (of 8: -user hides 1 runtime one, -with hides 5 more, -state hides 1 more)",
+		header(PsRequest{Filter: chains.Filter{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue=a")}, States: []string{"running"}}}))
+	assert.Equal(t, "0 goroutines (of 8: -loc hides 8)", header(PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`nowhere`)}}))
+	assert.Equal(t, "7 goroutines (of 8: -state hides 1), showing the first 2 (-limit 2)",
+		header(PsRequest{Filter: chains.Filter{States: []string{"chan receive"}}, Limit: 2}))
+
+	assert.Equal(t, "2 groups of 8 goroutines by creation", header(PsRequest{Group: "creation"}))
+	assert.Equal(t, "2 groups of 8 goroutines by creation, showing the largest 1 (-limit 1)", header(PsRequest{Group: "creation", Limit: 1}))
+	assert.Equal(t, "2 groups of 3 goroutines by label queue (of 8: -with hides 5)",
+		header(PsRequest{Group: "label", LabelKey: "queue", Filter: chains.Filter{Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue")}}}))
+	assert.Equal(t, "2 groups of 7 goroutines by creation (of 8: -user hides 1 runtime one), showing the largest 1 (-limit 1)",
+		header(PsRequest{Group: "creation", Limit: 1, Filter: chains.Filter{UserOnly: true}}))
+}
+
+// TestSelectionCountsAddUp: on any mix of filters the hidden counts add up
+// to what the filters left out.
+func TestSelectionCountsAddUp(t *testing.T) {
+	snap := plainFixture(20)
+	for i := range snap.Goroutines {
+		g := &snap.Goroutines[i]
+		g.Labels = map[string]string{"k": fmt.Sprint(i % 3)}
+		if i%4 == 0 {
+			g.Status, g.WaitReason = "running", ""
+		}
+	}
+	for _, f := range []chains.Filter{
+		{UserOnly: true, States: []string{"running"}},
+		{Labels: []chains.LabelMatch{chains.ParseLabelMatch("k=1")}, States: []string{"chan receive"}, Loc: regexp.MustCompile("worker")},
+		{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("k=2")}, MinWait: 1},
+	} {
+		selected, sel := SelectCounted(snap.Goroutines, f)
+		hidden := 0
+		for _, h := range sel.Hidden {
+			assert.Positive(t, h.Count)
+			hidden += h.Count
+		}
+		assert.Equal(t, len(snap.Goroutines), sel.Total)
+		assert.Equal(t, len(selected), sel.Selected)
+		assert.Equal(t, sel.Total-sel.Selected, hidden, "%+v", sel)
+	}
 }
