@@ -84,6 +84,9 @@ type Terminal struct {
 	web      webState
 	// overtime is the state of snapshot, diff and top (overtime.go).
 	overtime overtimeState
+	// prefetching is the snapshot read in the background at the prompt,
+	// for completion (prefetch.go).
+	prefetching prefetch
 }
 
 // New returns a Terminal that prints command output to out and notes
