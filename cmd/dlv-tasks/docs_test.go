@@ -174,8 +174,9 @@ func TestDocExamples(t *testing.T) {
 			d = openDocSession(t, strings.TrimSuffix(ex.session, " (again)"), tmp)
 			sessions[ex.session] = d
 		}
-		got := ex.produce(t, d)
+		got, marker := ex.produce(t, d, docs[ex.file][ex.marker])
 		if *updateDocs {
+			docs[ex.file][ex.marker] = marker
 			lines := docs[ex.file]
 			// Replace in place: later blocks of this file shift by the
 			// difference, so rewrite from the file's current state.
@@ -207,23 +208,33 @@ func TestDocExamples(t *testing.T) {
 	t.Logf("%d examples checked, %d differ", len(all), failed)
 }
 
-// produce runs the example's commands and returns the block's new content.
-func (ex *docExample) produce(t *testing.T, d *docSession) []string {
+// produce runs the example's commands and returns the block's new content,
+// its prompt lines showing the ids the commands ran with, and the marker
+// naming those ids.
+func (ex *docExample) produce(t *testing.T, d *docSession, marker string) (block []string, newMarker string) {
+	ids := map[string]string{}
+	for id, role := range ex.substitutions {
+		sel, ok := docSelectors[role]
+		require.True(t, ok, "%s:%d: unknown role %q", ex.file, ex.marker+1, role)
+		ids[id] = fmt.Sprint(sel(t, d))
+		marker = strings.Replace(marker, "; "+id+" = "+role, "; "+ids[id]+" = "+role, 1)
+	}
 	var b strings.Builder
 	for _, c := range ex.commands() {
 		run := c
-		for id, role := range ex.substitutions {
-			sel, ok := docSelectors[role]
-			require.True(t, ok, "%s:%d: unknown role %q", ex.file, ex.marker+1, role)
-			gid := sel(t, d)
-			run = regexp.MustCompile(`\b`+id+`\b`).ReplaceAllString(run, fmt.Sprint(gid))
+		for id, gid := range ids {
+			run = regexp.MustCompile(`\b`+id+`\b`).ReplaceAllString(run, gid)
 		}
 		if ex.bare == nil {
-			b.WriteString(terminal.Prompt + c + "\n")
+			shown := c // checking: the doc's id, a goroutine id that differs between runs
+			if *updateDocs {
+				shown = run
+			}
+			b.WriteString(terminal.Prompt + shown + "\n")
 		}
 		b.WriteString(d.run(run))
 	}
-	return strings.Split(strings.TrimSuffix(pathsAsInDocs(b.String(), testutil.RepoRoot(t)), "\n"), "\n")
+	return strings.Split(strings.TrimSuffix(pathsAsInDocs(b.String(), testutil.RepoRoot(t)), "\n"), "\n"), marker
 }
 
 // docSelectors find a goroutine by its role, for examples that name one by
