@@ -159,3 +159,56 @@ func countNoun(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// SelectTerminatedCounted returns chains.SelectTerminated(ts, f) and the
+// Selection that says how many records each of f's conditions (-name,
+// -outcome, -group, in that order) left out and what the limit cut.
+func SelectTerminatedCounted(ts []model.Termination, f chains.TerminatedFilter) ([]model.Termination, Selection) {
+	shown := chains.SelectTerminated(ts, f)
+	sel := Selection{Total: len(ts), Limit: f.Limit, Shown: len(shown)}
+	steps := []struct {
+		flag string
+		f    chains.TerminatedFilter
+		set  bool
+	}{
+		{"-name", chains.TerminatedFilter{Name: f.Name}, f.Name != nil},
+		{"-outcome", chains.TerminatedFilter{Outcomes: f.Outcomes}, len(f.Outcomes) > 0},
+		{"-group", chains.TerminatedFilter{Group: f.Group}, f.Group != ""},
+	}
+	counts := make([]int, len(steps))
+	for i := range ts {
+		rejected := false
+		for s := range steps {
+			if steps[s].set && !steps[s].f.Match(&ts[i]) {
+				counts[s]++
+				rejected = true
+				break
+			}
+		}
+		if !rejected {
+			sel.Selected++
+		}
+	}
+	for s, n := range counts {
+		if n > 0 {
+			sel.Hidden = append(sel.Hidden, Hidden{Flag: steps[s].flag, Count: n})
+		}
+	}
+	return shown, sel
+}
+
+// TerminatedHeader is the first line of ps-terminated's table:
+//
+//	58 terminated tasks, newest first
+//	58 terminated tasks, showing the newest 6 (-limit 6)
+//	1 terminated task (of 58: -outcome hides 57), newest first
+func (s Selection) TerminatedHeader() string {
+	h := countNoun(s.Selected, "terminated task")
+	if s.Filtered() {
+		h += " (" + s.why() + ")"
+	}
+	if s.Cut(s.Selected) {
+		return h + fmt.Sprintf(", showing the newest %d (-limit %d)", s.Shown, s.Limit)
+	}
+	return h + ", newest first"
+}
