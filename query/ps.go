@@ -241,7 +241,11 @@ func (q *Querier) swallowedFromContexts(ctx context.Context, d *SwallowedDoc, sn
 		}
 	}
 	if unknown > 0 {
-		d.notef("partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)", unknown, firstUnknown)
+		if unknown == 1 {
+			d.notef("partial answer: for 1 goroutine it is not known whether its contexts are cancelled (%s)", firstUnknown)
+		} else {
+			d.notef("partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)", unknown, firstUnknown)
+		}
 	}
 	return out, nil
 }

@@ -189,6 +189,25 @@ func TestPsCancelledFromContexts(t *testing.T) {
 	assert.Equal(t, []any{}, jsonOf(t, d))
 }
 
+// TestPsCancelledUnknownNote: the partial-answer note counts in words
+// that agree ("for 1 goroutine … its contexts", it said "for 1
+// goroutines").
+func TestPsCancelledUnknownNote(t *testing.T) {
+	cut := []model.ContextChain{{Frame: 1, Function: "main.worker", Variable: "ctx", Incomplete: "cut after 1000 contexts"}}
+	for n, want := range map[int]string{
+		1: "partial answer: for 1 goroutine it is not known whether its contexts are cancelled (goroutine 2: cut after 1000 contexts)",
+		2: "partial answer: for 2 goroutines it is not known whether their contexts are cancelled (first: goroutine 2: cut after 1000 contexts)",
+	} {
+		src := &fakeSource{snap: plainFixture(3), contexts: map[int64][]model.ContextChain{}}
+		for i := 0; i < n; i++ {
+			src.contexts[int64(2+i)] = cut
+		}
+		d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+		require.NoError(t, err)
+		assert.Equal(t, []string{want}, d.Notes())
+	}
+}
+
 func TestPsCancelledScanIsBounded(t *testing.T) {
 	src := &fakeSource{snap: plainFixture(maxContextScan + 10)}
 	d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
