@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -269,6 +270,11 @@ func TestPsHeaderCountsTheSelection(t *testing.T) {
 	assert.Equal(t, "0 goroutines (of 8: -loc hides 8)", header(PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`nowhere`)}}))
 	assert.Equal(t, "7 goroutines (of 8: -state hides 1), showing the first 2 (-limit 2)",
 		header(PsRequest{Filter: chains.Filter{States: []string{"chan receive"}}, Limit: 2}))
+
+	snap.Goroutines[4].Waited = 2 * time.Minute
+	snap.Goroutines[5].Waited = time.Second
+	assert.Equal(t, "1 goroutine (of 8: -min-wait hides 7, 6 of them with no known wait yet)",
+		header(PsRequest{Filter: chains.Filter{MinWait: time.Minute}}), "a wait is known only once a GC has seen the goroutine blocked")
 
 	assert.Equal(t, "2 groups of 8 goroutines by creation", header(PsRequest{Group: "creation"}))
 	assert.Equal(t, "2 groups of 8 goroutines by creation, showing the largest 1 (-limit 1)", header(PsRequest{Group: "creation", Limit: 1}))

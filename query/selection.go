@@ -36,6 +36,9 @@ type Hidden struct {
 	// What names the goroutines it leaves out, when that says more than
 	// the flag ("runtime": -user hides the runtime's own); "" otherwise.
 	What string
+	// Unknown counts, for -min-wait, the goroutines left out because their
+	// wait is not known (no GC has seen them blocked yet).
+	Unknown int
 }
 
 // filterStep is one condition of a chains.Filter, on its own.
@@ -76,18 +79,21 @@ func SelectCounted(gs []model.Goroutine, f chains.Filter) ([]model.Goroutine, Se
 	if len(steps) == 0 || len(selected) == len(gs) {
 		return selected, sel
 	}
-	counts := make([]int, len(steps))
+	counts, unknown := make([]int, len(steps)), make([]int, len(steps))
 	for i := range gs {
 		for s := range steps {
 			if !steps[s].f.Match(&gs[i]) {
 				counts[s]++
+				if steps[s].f.MinWait > 0 && gs[i].Waited <= 0 {
+					unknown[s]++
+				}
 				break
 			}
 		}
 	}
 	for s, n := range counts {
 		if n > 0 {
-			sel.Hidden = append(sel.Hidden, Hidden{Flag: steps[s].flag, Count: n, What: steps[s].what})
+			sel.Hidden = append(sel.Hidden, Hidden{Flag: steps[s].flag, Count: n, What: steps[s].what, Unknown: unknown[s]})
 		}
 	}
 	return selected, sel
@@ -113,6 +119,9 @@ func (s Selection) why() string {
 		}
 		if i > 0 {
 			p += " more"
+		}
+		if h.Unknown > 0 {
+			p += fmt.Sprintf(", %d of them with no known wait yet", h.Unknown)
 		}
 		parts = append(parts, p)
 	}
