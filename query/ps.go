@@ -103,10 +103,16 @@ type SwallowedDoc struct {
 	// goroutines' frame contexts).
 	Tracker   *model.Tracker
 	Swallowed []chains.Swallowed
+	// Selection says among which goroutines they were looked for (its
+	// Selected) and how many the limit left out of Found.
+	Selection Selection
+	Found     int
 }
 
 // Text writes the swallowed cancellations table.
-func (d *SwallowedDoc) Text(w io.Writer) error { return render.Swallowed(w, d.Tracker, d.Swallowed) }
+func (d *SwallowedDoc) Text(w io.Writer) error {
+	return render.SwallowedWithHeader(w, d.Tracker, d.Swallowed, d.Selection.SwallowedHeader(d.Found))
+}
 
 // JSON returns the swallowed cancellations' documents.
 func (d *SwallowedDoc) JSON() any { return render.NewSwallowedDocs(d.Swallowed) }
@@ -136,7 +142,7 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 		if r.Group != "" {
 			return nil, errors.New("-cancelled and -group do not combine")
 		}
-		return q.psCancelled(ctx, snap, selected, r.Limit)
+		return q.psCancelled(ctx, snap, selected, sel)
 	}
 	if r.Group != "" {
 		var facts *chains.StackFacts
@@ -178,7 +184,7 @@ func describeGroupKey(group, labelKey string) string {
 // psCancelled lists swallowed cancellations among selected: from the
 // tracker's records when the target uses it, else from the contexts found
 // in each goroutine's frames.
-func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine, n int) (Doc, error) {
+func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine, sel Selection) (Doc, error) {
 	d := &SwallowedDoc{Tracker: snap.Tracker}
 	if d.Tracker == nil {
 		var err error
@@ -205,7 +211,10 @@ func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selecte
 	if d.Swallowed == nil {
 		d.Swallowed = []chains.Swallowed{}
 	}
-	d.Swallowed = limit(d.Swallowed, n)
+	d.Found = len(d.Swallowed)
+	d.Swallowed = limit(d.Swallowed, sel.Limit)
+	sel.Shown = len(d.Swallowed)
+	d.Selection = sel
 	return d, nil
 }
 

@@ -170,6 +170,27 @@ func TestPsCancelledFromTracker(t *testing.T) {
 	assert.ErrorIs(t, err, errBoom)
 }
 
+// TestPsCancelledHeaderCountsWhatWasFound: the header counts every
+// swallowed cancellation found, not the rows -limit leaves (it said "1
+// goroutine still running" under -limit 1 with three found), and says
+// among which goroutines the filters had it look.
+func TestPsCancelledHeaderCountsWhatWasFound(t *testing.T) {
+	header := func(r PsRequest) string {
+		t.Helper()
+		r.Cancelled = true
+		d, err := New(trackedSource(true)).Ps(bg, r)
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(text(t, d), "\n")
+		return first
+	}
+	total := len(trackedSource(true).snap.Goroutines)
+	assert.Equal(t, "3 goroutines still running after their contexts were cancelled (swallowed cancellations)", header(PsRequest{}))
+	assert.Equal(t, "3 goroutines still running after their contexts were cancelled (swallowed cancellations), showing the first 1 (-limit 1)",
+		header(PsRequest{Limit: 1}))
+	assert.Equal(t, fmt.Sprintf("1 goroutine still running after its context was cancelled (swallowed cancellations) among 1 goroutine (of %d: -loc hides %d)", total, total-1),
+		header(PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`main\.inner`)}}))
+}
+
 func TestPsCancelledFromContexts(t *testing.T) {
 	src := &fakeSource{snap: plainFixture(3), contexts: map[int64][]model.ContextChain{3: cancelledContexts()},
 		contextsErr: map[int64]error{4: errBoom}}

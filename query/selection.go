@@ -6,6 +6,7 @@ import (
 
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // Selection says how a listing's goroutines were chosen from a snapshot:
@@ -220,4 +221,21 @@ func (s Selection) TerminatedHeader() string {
 		return h + fmt.Sprintf(", showing the newest %d (-limit %d)", s.Shown, s.Limit)
 	}
 	return h + ", newest first"
+}
+
+// SwallowedHeader is the first line of ps -cancelled for found swallowed
+// cancellations among the selected goroutines:
+//
+//	1 goroutine still running after its context was cancelled (swallowed cancellations)
+//	3 goroutines still running … (swallowed cancellations), showing the first 1 (-limit 1)
+//	1 goroutine still running … (swallowed cancellations) among 12 goroutines (of 32: -user hides 20 runtime ones)
+func (s Selection) SwallowedHeader(found int) string {
+	h := render.SwallowedHeader(found)
+	if s.Filtered() {
+		h += fmt.Sprintf(" among %s (%s)", countNoun(s.Selected, "goroutine"), s.why())
+	}
+	if s.Cut(found) {
+		h += fmt.Sprintf(", showing the first %d (-limit %d)", s.Shown, s.Limit)
+	}
+	return h
 }
