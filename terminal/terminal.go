@@ -257,6 +257,15 @@ func (t *Terminal) CommandNames() []string {
 	return names
 }
 
+// CommandName returns the name of the command that name (a name or an
+// alias) runs, "" for no command.
+func (t *Terminal) CommandName(name string) string {
+	if c, ok := t.byName[name]; ok {
+		return c.names[0]
+	}
+	return ""
+}
+
 // Flags lists the flags of the named command: for completion.
 func (t *Terminal) Flags(name string) []string {
 	c, ok := t.byName[name]

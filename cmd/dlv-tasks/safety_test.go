@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+	"github.com/dlv-tasks/dlv-tasks/terminal"
 )
 
 // TestHugeSizesRefused runs the commands that used to exhaust memory inside
@@ -299,13 +300,23 @@ func TestInterruptSilentServer(t *testing.T) {
 }
 
 func TestOneShotErrorNamesTheCommandOnce(t *testing.T) {
-	for _, tc := range []struct{ line, err, want string }{
-		{"where", "where: missing goroutine id", "where: missing goroutine id"},
-		{"where -depth 0 1", "where: stack depth 0: beyond", "where -depth 0 1: stack depth 0: beyond"},
-		{"ps -limit 5", "ps: read runtime.allgs: EOF", "ps -limit 5: read runtime.allgs: EOF"},
-		{"ps", "interrupted", "ps: interrupted"},
-		{"cc 7", "cc 7: already named", "cc 7: already named"},
+	for _, tc := range []struct{ line, canonical, err, want string }{
+		{"where", "where", "where: missing goroutine id", "where: missing goroutine id"},
+		{"where -depth 0 1", "where", "where: stack depth 0: beyond", "where -depth 0 1: stack depth 0: beyond"},
+		{"ps -limit 5", "ps", "ps: read runtime.allgs: EOF", "ps -limit 5: read runtime.allgs: EOF"},
+		{"ps", "ps", "interrupted", "ps: interrupted"},
+		{"cc 7", "cancel-chain", "cc 7: already named", "cc 7: already named"},
+		// An alias: the command's own name is not said a second time (it
+		// said "wt 99: where-terminated: goroutine 99 runs no tracker task").
+		{"wt 99", "where-terminated", "where-terminated: goroutine 99 runs no tracker task", "wt 99: goroutine 99 runs no tracker task"},
+		{"pst -outcome bogus", "ps-terminated", "ps-terminated: -outcome: unknown outcome", "pst -outcome bogus: -outcome: unknown outcome"},
+		{"nosuch 1", "", `unknown command "nosuch" (type help)`, `nosuch 1: unknown command "nosuch" (type help)`},
 	} {
-		require.Equal(t, tc.want, oneShotError(tc.line, errors.New(tc.err)).Error(), tc.line)
+		require.Equal(t, tc.want, oneShotError(tc.line, tc.canonical, errors.New(tc.err)).Error(), tc.line)
 	}
+	// The canonical name comes from the command table.
+	term := terminal.New(nil, io.Discard, io.Discard)
+	require.Equal(t, "where-terminated", term.CommandName("wt"))
+	require.Equal(t, "where-terminated", term.CommandName("where-terminated"))
+	require.Empty(t, term.CommandName("nosuch"))
 }
