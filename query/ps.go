@@ -43,11 +43,17 @@ type PsDoc struct {
 	TaskColumns bool
 	// Clock is what wait times are measured to.
 	Clock model.Clock
+	// Selection says how the goroutines were chosen: the header counts
+	// what the filters selected and says what they left out.
+	Selection Selection
 }
 
 // Text writes the ps table.
 func (d *PsDoc) Text(w io.Writer) error {
-	if err := render.PsTableColumns(w, d.Goroutines, d.Total, d.TaskColumns); err != nil {
+	if _, err := fmt.Fprintln(w, d.Selection.GoroutinesHeader()); err != nil {
+		return err
+	}
+	if err := render.PsRows(w, d.Goroutines, d.TaskColumns); err != nil {
 		return err
 	}
 	if note := render.WaitNote(d.Goroutines, d.Clock); note != "" {
@@ -66,10 +72,20 @@ type GroupsDoc struct {
 	Groups []chains.Group
 	// By describes the grouping key ("creation", "label KEY", …).
 	By string
+	// Selection says how the goroutines grouped were chosen; its Shown
+	// and Limit count groups. AllGroups is how many groups there are
+	// before the limit.
+	Selection Selection
+	AllGroups int
 }
 
 // Text writes the groups, largest first.
-func (d *GroupsDoc) Text(w io.Writer) error { return render.Groups(w, d.Groups, d.By) }
+func (d *GroupsDoc) Text(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, d.Selection.GroupsHeader(d.AllGroups, render.Safe(d.By))); err != nil {
+		return err
+	}
+	return render.GroupRows(w, d.Groups)
+}
 
 // JSON returns the groups' documents.
 func (d *GroupsDoc) JSON() any { return render.NewGroupDocs(d.Groups) }
@@ -81,10 +97,16 @@ type SwallowedDoc struct {
 	// goroutines' frame contexts).
 	Tracker   *model.Tracker
 	Swallowed []chains.Swallowed
+	// Selection says among which goroutines they were looked for (its
+	// Selected) and how many the limit left out of Found.
+	Selection Selection
+	Found     int
 }
 
 // Text writes the swallowed cancellations table.
-func (d *SwallowedDoc) Text(w io.Writer) error { return render.Swallowed(w, d.Tracker, d.Swallowed) }
+func (d *SwallowedDoc) Text(w io.Writer) error {
+	return render.SwallowedWithHeader(w, d.Tracker, d.Swallowed, d.Selection.SwallowedHeader(d.Found))
+}
 
 // JSON returns the swallowed cancellations' documents.
 func (d *SwallowedDoc) JSON() any { return render.NewSwallowedDocs(d.Swallowed) }
@@ -108,12 +130,13 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	selected := chains.Select(snap.Goroutines, r.Filter)
+	selected, sel := SelectCounted(snap.Goroutines, r.Filter)
+	sel.Limit = r.Limit
 	if r.Cancelled {
 		if r.Group != "" {
 			return nil, errors.New("-cancelled and -group do not combine")
 		}
-		return q.psCancelled(ctx, snap, selected, r.Limit)
+		return q.psCancelled(ctx, snap, selected, sel)
 	}
 	if r.Group != "" {
 		var facts *chains.StackFacts
@@ -126,11 +149,15 @@ func (q *Querier) Ps(ctx context.Context, r PsRequest) (Doc, error) {
 				facts.IndirectCalls = q.src.IndirectCalls(chains.SpawnCallSites(selected, facts.Stacks))
 			}
 		}
-		groups := limit(chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts), r.Limit)
-		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey)}, nil
+		all := chains.GroupGoroutinesWithStacks(selected, key, r.LabelKey, facts)
+		groups := limit(all, r.Limit)
+		sel.Shown = len(groups)
+		return &GroupsDoc{Groups: groups, By: describeGroupKey(r.Group, r.LabelKey), Selection: sel, AllGroups: len(all)}, nil
 	}
-	return &PsDoc{Goroutines: limit(selected, r.Limit), Total: len(snap.Goroutines),
-		TaskColumns: render.HasTasks(selected), Clock: snap.Clock}, nil
+	shown := limit(selected, r.Limit)
+	sel.Shown = len(shown)
+	return &PsDoc{Goroutines: shown, Total: len(snap.Goroutines),
+		TaskColumns: render.HasTasks(selected), Clock: snap.Clock, Selection: sel}, nil
 }
 
 func goroutineIDs(gs []model.Goroutine) []int64 {
@@ -151,7 +178,7 @@ func describeGroupKey(group, labelKey string) string {
 // psCancelled lists swallowed cancellations among selected: from the
 // tracker's records when the target uses it, else from the contexts found
 // in each goroutine's frames.
-func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine, n int) (Doc, error) {
+func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selected []model.Goroutine, sel Selection) (Doc, error) {
 	d := &SwallowedDoc{Tracker: snap.Tracker}
 	if d.Tracker == nil {
 		var err error
@@ -178,7 +205,10 @@ func (q *Querier) psCancelled(ctx context.Context, snap *model.Snapshot, selecte
 	if d.Swallowed == nil {
 		d.Swallowed = []chains.Swallowed{}
 	}
-	d.Swallowed = limit(d.Swallowed, n)
+	d.Found = len(d.Swallowed)
+	d.Swallowed = limit(d.Swallowed, sel.Limit)
+	sel.Shown = len(d.Swallowed)
+	d.Selection = sel
 	return d, nil
 }
 
@@ -214,7 +244,11 @@ func (q *Querier) swallowedFromContexts(ctx context.Context, d *SwallowedDoc, sn
 		}
 	}
 	if unknown > 0 {
-		d.notef("partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)", unknown, firstUnknown)
+		if unknown == 1 {
+			d.notef("partial answer: for 1 goroutine it is not known whether its contexts are cancelled (%s)", firstUnknown)
+		} else {
+			d.notef("partial answer: for %d goroutines it is not known whether their contexts are cancelled (first: %s)", unknown, firstUnknown)
+		}
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,7 +58,7 @@ func TestPsListsFiltersAndLimits(t *testing.T) {
 	require.Len(t, ps.Goroutines, 2)
 	assert.Equal(t, 7, ps.Total, "the total counts every goroutine, not the selection")
 	out := text(t, d)
-	assert.Contains(t, out, "(showing 2)")
+	assert.True(t, strings.HasPrefix(out, "6 goroutines (of 7: -user hides 1 runtime one), showing the first 2 (-limit 2)\n"), out)
 	assert.NotContains(t, out, "forcegchelper")
 	arr := jsonOf(t, d).([]any)
 	require.Len(t, arr, 2)
@@ -169,6 +170,27 @@ func TestPsCancelledFromTracker(t *testing.T) {
 	assert.ErrorIs(t, err, errBoom)
 }
 
+// TestPsCancelledHeaderCountsWhatWasFound: the header counts every
+// swallowed cancellation found, not the rows -limit leaves (it said "1
+// goroutine still running" under -limit 1 with three found), and says
+// among which goroutines the filters had it look.
+func TestPsCancelledHeaderCountsWhatWasFound(t *testing.T) {
+	header := func(r PsRequest) string {
+		t.Helper()
+		r.Cancelled = true
+		d, err := New(trackedSource(true)).Ps(bg, r)
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(text(t, d), "\n")
+		return first
+	}
+	total := len(trackedSource(true).snap.Goroutines)
+	assert.Equal(t, "3 goroutines still running after their contexts were cancelled (swallowed cancellations)", header(PsRequest{}))
+	assert.Equal(t, "3 goroutines still running after their contexts were cancelled (swallowed cancellations), showing the first 1 (-limit 1)",
+		header(PsRequest{Limit: 1}))
+	assert.Equal(t, fmt.Sprintf("1 goroutine still running after its context was cancelled (swallowed cancellations) among 1 goroutine (of %d: -loc hides %d)", total, total-1),
+		header(PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`main\.inner`)}}))
+}
+
 func TestPsCancelledFromContexts(t *testing.T) {
 	src := &fakeSource{snap: plainFixture(3), contexts: map[int64][]model.ContextChain{3: cancelledContexts()},
 		contextsErr: map[int64]error{4: errBoom}}
@@ -187,6 +209,25 @@ func TestPsCancelledFromContexts(t *testing.T) {
 	d, err = New(src).Ps(bg, PsRequest{Cancelled: true})
 	require.NoError(t, err)
 	assert.Equal(t, []any{}, jsonOf(t, d))
+}
+
+// TestPsCancelledUnknownNote: the partial-answer note counts in words
+// that agree ("for 1 goroutine … its contexts", it said "for 1
+// goroutines").
+func TestPsCancelledUnknownNote(t *testing.T) {
+	cut := []model.ContextChain{{Frame: 1, Function: "main.worker", Variable: "ctx", Incomplete: "cut after 1000 contexts"}}
+	for n, want := range map[int]string{
+		1: "partial answer: for 1 goroutine it is not known whether its contexts are cancelled (goroutine 2: cut after 1000 contexts)",
+		2: "partial answer: for 2 goroutines it is not known whether their contexts are cancelled (first: goroutine 2: cut after 1000 contexts)",
+	} {
+		src := &fakeSource{snap: plainFixture(3), contexts: map[int64][]model.ContextChain{}}
+		for i := 0; i < n; i++ {
+			src.contexts[int64(2+i)] = cut
+		}
+		d, err := New(src).Ps(bg, PsRequest{Cancelled: true})
+		require.NoError(t, err)
+		assert.Equal(t, []string{want}, d.Notes())
+	}
 }
 
 func TestPsCancelledScanIsBounded(t *testing.T) {
@@ -218,4 +259,76 @@ func TestInterrupted(t *testing.T) {
 	assert.Equal(t, errBoom, Interrupted(errBoom))
 	assert.True(t, errors.Is(Interrupted(context.Canceled), ErrInterrupted))
 	assert.False(t, strings.Contains(ErrInterrupted.Error(), "context"))
+}
+
+// TestPsHeaderCountsTheSelection: the header counts what the filters
+// selected, not the whole snapshot (it said "32 goroutines (showing 32)"
+// under -user), and says how many each filter left out — each goroutine
+// under the first filter, in flag order, that rejects it — and what the
+// limit cut.
+func TestPsHeaderCountsTheSelection(t *testing.T) {
+	snap := plainFixture(6) // main, 6 workers (2..7), forcegchelper (90)
+	snap.Goroutines[1].Labels = map[string]string{"queue": "a"}
+	snap.Goroutines[2].Labels = map[string]string{"queue": "a"}
+	snap.Goroutines[3].Labels = map[string]string{"queue": "b"}
+	snap.Goroutines[2].Status, snap.Goroutines[2].WaitReason = "running", ""
+	q := New(&fakeSource{snap: snap})
+	header := func(r PsRequest) string {
+		t.Helper()
+		d, err := q.Ps(bg, r)
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(text(t, d), "\n")
+		return first
+	}
+	assert.Equal(t, "8 goroutines", header(PsRequest{}))
+	assert.Equal(t, "8 goroutines, showing the first 3 (-limit 3)", header(PsRequest{Limit: 3}))
+	assert.Equal(t, "8 goroutines", header(PsRequest{Limit: 8}), "a limit that cuts nothing is not mentioned")
+	assert.Equal(t, "7 goroutines (of 8: -user hides 1 runtime one)", header(PsRequest{Filter: chains.Filter{UserOnly: true}}))
+	assert.Equal(t, "2 goroutines (of 8: -user hides 1 runtime one, -with hides 5 more)",
+		header(PsRequest{Filter: chains.Filter{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue=a")}}}))
+	assert.Equal(t, "1 goroutine (of 8: -user hides 1 runtime one, -with hides 5 more, -state hides 1 more)",
+		header(PsRequest{Filter: chains.Filter{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue=a")}, States: []string{"running"}}}))
+	assert.Equal(t, "0 goroutines (of 8: -loc hides 8)", header(PsRequest{Filter: chains.Filter{Loc: regexp.MustCompile(`nowhere`)}}))
+	assert.Equal(t, "7 goroutines (of 8: -state hides 1), showing the first 2 (-limit 2)",
+		header(PsRequest{Filter: chains.Filter{States: []string{"chan receive"}}, Limit: 2}))
+
+	snap.Goroutines[4].Waited = 2 * time.Minute
+	snap.Goroutines[5].Waited = time.Second
+	assert.Equal(t, "1 goroutine (of 8: -min-wait hides 7, 6 of them with no known wait yet)",
+		header(PsRequest{Filter: chains.Filter{MinWait: time.Minute}}), "a wait is known only once a GC has seen the goroutine blocked")
+
+	assert.Equal(t, "2 groups of 8 goroutines by creation", header(PsRequest{Group: "creation"}))
+	assert.Equal(t, "2 groups of 8 goroutines by creation, showing the largest 1 (-limit 1)", header(PsRequest{Group: "creation", Limit: 1}))
+	assert.Equal(t, "2 groups of 3 goroutines by label queue (of 8: -with hides 5)",
+		header(PsRequest{Group: "label", LabelKey: "queue", Filter: chains.Filter{Labels: []chains.LabelMatch{chains.ParseLabelMatch("queue")}}}))
+	assert.Equal(t, "2 groups of 7 goroutines by creation (of 8: -user hides 1 runtime one), showing the largest 1 (-limit 1)",
+		header(PsRequest{Group: "creation", Limit: 1, Filter: chains.Filter{UserOnly: true}}))
+}
+
+// TestSelectionCountsAddUp: on any mix of filters the hidden counts add up
+// to what the filters left out.
+func TestSelectionCountsAddUp(t *testing.T) {
+	snap := plainFixture(20)
+	for i := range snap.Goroutines {
+		g := &snap.Goroutines[i]
+		g.Labels = map[string]string{"k": fmt.Sprint(i % 3)}
+		if i%4 == 0 {
+			g.Status, g.WaitReason = "running", ""
+		}
+	}
+	for _, f := range []chains.Filter{
+		{UserOnly: true, States: []string{"running"}},
+		{Labels: []chains.LabelMatch{chains.ParseLabelMatch("k=1")}, States: []string{"chan receive"}, Loc: regexp.MustCompile("worker")},
+		{UserOnly: true, Labels: []chains.LabelMatch{chains.ParseLabelMatch("k=2")}, MinWait: 1},
+	} {
+		selected, sel := SelectCounted(snap.Goroutines, f)
+		hidden := 0
+		for _, h := range sel.Hidden {
+			assert.Positive(t, h.Count)
+			hidden += h.Count
+		}
+		assert.Equal(t, len(snap.Goroutines), sel.Total)
+		assert.Equal(t, len(selected), sel.Selected)
+		assert.Equal(t, sel.Total-sel.Selected, hidden, "%+v", sel)
+	}
 }

@@ -26,10 +26,15 @@ type PsTerminatedDoc struct {
 	notes
 	Tracker *model.Tracker
 	Ended   []model.Termination
+	// Selection says how the records shown were chosen: the header counts
+	// what the filters selected and says what they left out.
+	Selection Selection
 }
 
 // Text writes the ended tasks table.
-func (d *PsTerminatedDoc) Text(w io.Writer) error { return render.PsTerminated(w, d.Tracker, d.Ended) }
+func (d *PsTerminatedDoc) Text(w io.Writer) error {
+	return render.PsTerminatedWithHeader(w, d.Tracker, d.Ended, d.Selection.TerminatedHeader())
+}
 
 // JSON returns the ps-terminated document.
 func (d *PsTerminatedDoc) JSON() any { return render.NewPsTerminatedDoc(d.Tracker, d.Ended) }
@@ -73,7 +78,8 @@ func (q *Querier) PsTerminated(ctx context.Context, r PsTerminatedRequest) (Doc,
 	if err != nil {
 		return nil, err
 	}
-	return &PsTerminatedDoc{Tracker: tr, Ended: chains.SelectTerminated(tr.Terminated, r.Filter)}, nil
+	ended, sel := SelectTerminatedCounted(tr.Terminated, r.Filter)
+	return &PsTerminatedDoc{Tracker: tr, Ended: ended, Selection: sel}, nil
 }
 
 // exitedGoroutines lists the runtime's records of exited goroutines (dead

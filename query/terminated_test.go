@@ -2,6 +2,7 @@ package query
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,6 +30,27 @@ func TestPsTerminatedReadsOnlyTheHistory(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, d.(*PsTerminatedDoc).Ended, 1)
 	assert.Equal(t, "fails", d.(*PsTerminatedDoc).Ended[0].Task.Name)
+}
+
+// TestPsTerminatedHeaderCountsTheSelection: the header counts the records
+// the filters selected (it said "5 terminated tasks (showing 1)") and says
+// what each filter and the limit left out.
+func TestPsTerminatedHeaderCountsTheSelection(t *testing.T) {
+	header := func(f chains.TerminatedFilter) string {
+		t.Helper()
+		d, err := New(trackedSource(true)).PsTerminated(bg, PsTerminatedRequest{Filter: f})
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(text(t, d), "\n")
+		first, _, _ = strings.Cut(first, "; newest tracker record")
+		return first
+	}
+	failed, err := chains.ParseOutcomes("failed")
+	require.NoError(t, err)
+	assert.Equal(t, "5 terminated tasks, newest first", header(chains.TerminatedFilter{}))
+	assert.Equal(t, "5 terminated tasks, showing the newest 2 (-limit 2)", header(chains.TerminatedFilter{Limit: 2}))
+	assert.Equal(t, "1 terminated task (of 5: -name hides 2, -outcome hides 2 more), newest first",
+		header(chains.TerminatedFilter{Outcomes: failed, Name: regexp.MustCompile("^(f|s)")}))
+	assert.Equal(t, "0 terminated tasks (of 5: -group hides 5), newest first", header(chains.TerminatedFilter{Group: "nosuch"}))
 }
 
 func TestPsTerminatedRuntimeRecords(t *testing.T) {

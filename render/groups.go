@@ -32,6 +32,12 @@ func Groups(w io.Writer, groups []chains.Group, by string) error {
 	if _, err := fmt.Fprintf(w, "%s of %s by %s\n", plural(len(groups), "group"), plural(total, "goroutine"), Safe(by)); err != nil {
 		return err
 	}
+	return GroupRows(w, groups)
+}
+
+// GroupRows writes the groups of Groups without its header line (for a
+// face that words the header itself); nothing for no groups.
+func GroupRows(w io.Writer, groups []chains.Group) error {
 	if len(groups) == 0 {
 		return nil
 	}

@@ -38,6 +38,12 @@ func PsTableColumns(w io.Writer, gs []model.Goroutine, total int, withTask bool)
 	if _, err := fmt.Fprintf(w, "%s (showing %d)\n", plural(total, "goroutine"), len(gs)); err != nil {
 		return err
 	}
+	return PsRows(w, gs, withTask)
+}
+
+// PsRows writes the table of PsTableColumns without its header line (for a
+// face that words the header itself); nothing for no goroutines.
+func PsRows(w io.Writer, gs []model.Goroutine, withTask bool) error {
 	if len(gs) == 0 {
 		return nil
 	}

@@ -19,12 +19,24 @@ import (
 // record), HOW, CAUSE (the cause, else the context's error), STATE and
 // WHERE (where it is stuck).
 func Swallowed(w io.Writer, tr *model.Tracker, ss []chains.Swallowed) error {
-	var b strings.Builder
+	return SwallowedWithHeader(w, tr, ss, SwallowedHeader(len(ss)))
+}
+
+// SwallowedHeader is Swallowed's header for n goroutines: "N goroutines
+// still running after their contexts were cancelled (swallowed
+// cancellations)".
+func SwallowedHeader(n int) string {
 	their := "their contexts were"
-	if len(ss) == 1 {
+	if n == 1 {
 		their = "its context was"
 	}
-	fmt.Fprintf(&b, "%s still running after %s cancelled (swallowed cancellations)\n", plural(len(ss), "goroutine"), their)
+	return fmt.Sprintf("%s still running after %s cancelled (swallowed cancellations)", plural(n, "goroutine"), their)
+}
+
+// SwallowedWithHeader is Swallowed under a header the caller words.
+func SwallowedWithHeader(w io.Writer, tr *model.Tracker, ss []chains.Swallowed, header string) error {
+	var b strings.Builder
+	b.WriteString(header + "\n")
 	if len(ss) > 0 {
 		now := nowOf(tr)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

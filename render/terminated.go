@@ -22,8 +22,14 @@ func PsTerminated(w io.Writer, tr *model.Tracker, ts []model.Termination) error 
 	if tr != nil {
 		total = len(tr.Terminated)
 	}
+	return PsTerminatedWithHeader(w, tr, ts, fmt.Sprintf("%s (showing %d), newest first", plural(total, "terminated task"), len(ts)))
+}
+
+// PsTerminatedWithHeader is PsTerminated under a header the caller words
+// (the newest record's time is added to it).
+func PsTerminatedWithHeader(w io.Writer, tr *model.Tracker, ts []model.Termination, header string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (showing %d), newest first", plural(total, "terminated task"), len(ts))
+	b.WriteString(header)
 	if tr != nil && !tr.Now.IsZero() {
 		fmt.Fprintf(&b, "; newest tracker record at %s", tr.Now.Format(clockFormat))
 	}

@@ -68,3 +68,27 @@ func TestTopStopsWhenTheTargetStops(t *testing.T) {
 	assert.Contains(t, err.Error(), "top: the target stopped by itself")
 	assert.Nil(t, term.overtime.running)
 }
+
+// TestDiffKeysAsPsShowsThem: diff's keys are short files, as ps -group
+// shows them (diff printed /src/app/main.go:12 where ps -group printed
+// app/main.go:12), and a function name from the target is escaped.
+func TestDiffKeysAsPsShowsThem(t *testing.T) {
+	f := manyGoroutines(2)
+	hostile := goroutine(3, "main.worker")
+	hostile.GoStatement.Function = "main.spawn\x1b]0;PWNED\a"
+	f.snap.Goroutines = append(f.snap.Goroutines, hostile)
+	var out strings.Builder
+	term := New(f, &out, &strings.Builder{})
+	require.NoError(t, term.Execute("snapshot a"))
+	out.Reset()
+	require.NoError(t, term.Execute("ps -group creation"))
+	psKeys := out.String()
+	out.Reset()
+	require.NoError(t, term.Execute("diff a"))
+	for _, key := range []string{`main.main app/main.go:12`, `main.spawn\x1b]0;PWNED\a app/main.go:12`} {
+		assert.Contains(t, psKeys, key)
+		assert.Contains(t, out.String(), key)
+	}
+	assert.NotContains(t, out.String(), "/src/app/")
+	assert.NotContains(t, out.String(), "\x1b")
+}

@@ -47,10 +47,11 @@ func HistoryFile() string {
 // input at a question answers no.
 func (t *Terminal) Run() error {
 	var in lineSource
+	completes := false // Tab completes: read each stop's goroutines while the user types
 	if stdinIsTerminal() && isTerminal(os.Stdout) {
 		ls := newLinerSource(t.Complete)
 		defer ls.close()
-		in = ls
+		in, completes = ls, true
 	} else {
 		in = newPipeSource(os.Stdin)
 	}
@@ -62,9 +63,14 @@ func (t *Terminal) Run() error {
 	t.Confirm = func(question string) bool { return confirm(in, t.errOut, question) }
 	defer func() { t.Confirm = savedConfirm }()
 
+	defer t.stopPrefetch()
 	var last string
 	for {
+		if completes {
+			t.startPrefetch()
+		}
 		input, err := readInterruptibly(in, Prompt)
+		t.stopPrefetch()
 		switch {
 		case errors.Is(err, errPromptAborted):
 			continue
@@ -359,7 +365,9 @@ func isTerminal(f *os.File) bool {
 
 // Complete offers completions for a partial command line: command names,
 // then the command's flags, and goroutine ids and tracker task ids (t:N)
-// from the last listing (never reading the target, so Tab cannot block).
+// from the snapshot of this stop once it is read — by a listing, or in
+// the background while the prompt waits (prefetch.go). It never reads the
+// target itself, so Tab cannot block.
 func (t *Terminal) Complete(line string) []string {
 	words := strings.Fields(line)
 	trailingSpace := strings.HasSuffix(line, " ")

@@ -84,6 +84,9 @@ type Terminal struct {
 	web      webState
 	// overtime is the state of snapshot, diff and top (overtime.go).
 	overtime overtimeState
+	// prefetching is the snapshot read in the background at the prompt,
+	// for completion (prefetch.go).
+	prefetching prefetch
 }
 
 // New returns a Terminal that prints command output to out and notes
@@ -252,6 +255,15 @@ func (t *Terminal) CommandNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// CommandName returns the name of the command that name (a name or an
+// alias) runs, "" for no command.
+func (t *Terminal) CommandName(name string) string {
+	if c, ok := t.byName[name]; ok {
+		return c.names[0]
+	}
+	return ""
 }
 
 // Flags lists the flags of the named command: for completion.

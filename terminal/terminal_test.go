@@ -90,10 +90,10 @@ func TestLimitZeroShowsAll(t *testing.T) {
 	s := manyGoroutines(5)
 	out, _, err := run(t, s, "ps -limit 0")
 	require.NoError(t, err)
-	assert.Contains(t, out, "5 goroutines (showing 5)")
+	assert.Contains(t, out, "5 goroutines\n")
 	out, _, err = run(t, s, "ps -limit 2")
 	require.NoError(t, err)
-	assert.Contains(t, out, "5 goroutines (showing 2)")
+	assert.Contains(t, out, "5 goroutines, showing the first 2 (-limit 2)\n")
 	out, _, err = run(t, s, "help ps")
 	require.NoError(t, err)
 	assert.Contains(t, out, "0 shows all")
@@ -169,7 +169,7 @@ func TestInterruptStopsPrinting(t *testing.T) {
 	var full bytes.Buffer
 	term = New(manyGoroutines(3), &full, &bytes.Buffer{})
 	require.NoError(t, term.ExecuteContext(context.Background(), "ps"))
-	assert.Contains(t, full.String(), "3 goroutines (showing 3)")
+	assert.Contains(t, full.String(), "3 goroutines\n")
 }
 
 func TestUninterruptedTableIsWhole(t *testing.T) {

@@ -104,5 +104,5 @@ func TestCommandsAtTheEntryPoint(t *testing.T) {
 	require.Contains(t, res.stderr, "error: ps: the Go runtime has not started yet (the target is stopped at its entry point): run it into main first, e.g. break main.main, then continue")
 	require.Contains(t, res.stderr, "error: pstree: the Go runtime has not started yet")
 	require.NotContains(t, res.stderr, "can not index")
-	require.Contains(t, res.stdout, "(showing 1)", "ps works once the runtime runs")
+	require.Contains(t, res.stdout, "showing the first 1 (-limit 1)", "ps works once the runtime runs")
 }

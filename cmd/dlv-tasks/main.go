@@ -19,6 +19,11 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/terminal"
 )
 
+// The output blocks of README.md and docs/TRACKER-COMMANDS.md are real
+// output, checked by TestDocExamples (docs_test.go); this rewrites them
+// from a fresh run.
+//go:generate go test -run TestDocExamples -update-docs
+
 // errCommandsFailed makes the process exit non-zero after -c commands failed
 // (each failure was already printed).
 var errCommandsFailed = errors.New("one or more commands failed")

@@ -152,17 +152,17 @@ func TestOneShotCommands(t *testing.T) {
 	t.Run("tables", func(t *testing.T) {
 		r := run(t, "", nil, "core", exe, core, "-c", "ps -user -limit 3", "-c", "pstree", "-c", "where 1", "-c", "ps -group creation -limit 2")
 		require.Equal(t, 0, r.code, r.stderr)
-		require.Regexp(t, `(?m)^\d+ goroutines \(showing 3\)$`, r.stdout)
+		require.Regexp(t, `(?m)^\d+ goroutines \(of \d+: -user hides \d+ runtime ones\), showing the first 3 \(-limit 3\)$`, r.stdout)
 		require.Contains(t, r.stdout, "#1 runtime.main")
 		require.Contains(t, r.stdout, "main.level3")
 		require.Contains(t, r.stdout, "Creation chain:")
-		require.Regexp(t, `(?m)^2 groups of \d+ goroutines by creation$`, r.stdout)
+		require.Regexp(t, `(?m)^\d+ groups of \d+ goroutines by creation, showing the largest 2 \(-limit 2\)$`, r.stdout)
 	})
 	t.Run("failures set the exit status and later commands still run", func(t *testing.T) {
 		r := run(t, "", nil, "core", exe, core, "-c", "where 999999", "-c", "ps -limit 1")
 		require.Equal(t, 1, r.code)
 		require.Contains(t, r.stderr, "unknown goroutine")
-		require.Contains(t, r.stdout, "(showing 1)")
+		require.Contains(t, r.stdout, "showing the first 1 (-limit 1)")
 	})
 	t.Run("malformed flags", func(t *testing.T) {
 		for cmd, want := range map[string]string{
@@ -201,7 +201,7 @@ func TestInteractivePrompt(t *testing.T) {
 	script := "ps -limit 2\n\nhelp ps\nwhere 424242\npstree 1\nexit\n"
 	r := run(t, script, []string{"DLV_TASKS_HISTORY=" + history}, "core", exe, core)
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, 2, strings.Count(r.stdout, "(showing 2)"), "an empty line repeats the last command")
+	require.Equal(t, 2, strings.Count(r.stdout, "showing the first 2 (-limit 2)"), "an empty line repeats the last command")
 	require.Contains(t, r.stdout, "usage: ps")
 	require.Contains(t, r.stderr, "error: where: goroutine 424242: unknown goroutine", "errors do not end the prompt")
 	require.Contains(t, r.stdout, "#1 runtime.main", "commands after an error still run")
@@ -213,7 +213,7 @@ func TestInteractivePrompt(t *testing.T) {
 	// End of input leaves the prompt cleanly too.
 	r = run(t, "ps -limit 1\n", []string{"DLV_TASKS_HISTORY=" + history}, "core", exe, core)
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "(showing 1)")
+	require.Contains(t, r.stdout, "showing the first 1 (-limit 1)")
 }
 
 func TestTargetExitsMidSession(t *testing.T) {
@@ -396,7 +396,7 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "reading goroutines:")
-	require.Contains(t, string(out), "(showing 1)")
+	require.Contains(t, string(out), "showing the first 1 (-limit 1)")
 }
 
 // TestInterruptHaltsContinue sends Ctrl-C (SIGINT) while the target runs
@@ -448,7 +448,7 @@ func TestInterruptHaltsContinue(t *testing.T) {
 		t.Fatalf("dlv-tasks did not finish; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 	require.Contains(t, stderr.String(), "stopped at", "continue reports where the halt stopped the target")
-	require.Regexp(t, `\d+ goroutines \(showing [1-9]`, stdout.String(), "ps works after the halt")
+	require.Regexp(t, `(?m)^[1-9]\d* goroutines? \(of \d+: -user hides \d+ runtime ones, -loc hides \d+ more\)$`, stdout.String(), "ps works after the halt")
 	require.Contains(t, stdout.String(), "main.level3")
 }
 
@@ -519,7 +519,7 @@ func TestExecKillsWhatItLaunched(t *testing.T) {
 	exe := testutil.BuildTargetFlags(t, "zoo", "-ldflags=-X main.unused=exec-kill-test")
 	r := run(t, "", nil, "exec", exe, "-c", "break main.ready", "-c", "continue", "-c", "ps -limit 1")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Contains(t, r.stdout, "(showing 1)")
+	require.Contains(t, r.stdout, "showing the first 1 (-limit 1)")
 	require.Empty(t, processesRunning(t, exe), "the launched target outlived the session")
 }
 
@@ -558,12 +558,12 @@ func TestExecutionControl(t *testing.T) {
 	require.Contains(t, notes, "Switched to goroutine 1")
 	require.Regexp(t, `(?m)^3$`, out, "print len(os.Args): zoo -n 1")
 	require.Contains(t, notes, "Core dump written to "+dump)
-	require.Contains(t, out, "(showing 1)")
+	require.Contains(t, out, "showing the first 1 (-limit 1)")
 
 	// The dump opens as a core, and agrees with the live listing.
 	r2 := run(t, "", nil, "core", exe, dump, "-c", "ps -user -loc main.level3 -limit 1")
 	require.Equal(t, 0, r2.code, r2.stderr)
-	require.Contains(t, r2.stdout, "(showing 1)")
+	require.Contains(t, r2.stdout, "showing the first 1 (-limit 1)")
 	require.Contains(t, r2.stdout, "main.level3")
 }
 

@@ -25,7 +25,7 @@ func TestLongPipedLinesReadWhole(t *testing.T) {
 	r := run(t, script, []string{"DLV_TASKS_HISTORY=" + filepath.Join(t.TempDir(), "h")}, "core", exe, core)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Equal(t, 1, strings.Count(r.stdout, "usage: ps"), "the long line ran once, as `help ps`")
-	require.Equal(t, 1, strings.Count(r.stdout, "(showing 1)"), "only the last ps listed goroutines")
+	require.Equal(t, 1, strings.Count(r.stdout, "showing the first 1 (-limit 1)"), "only the last ps listed goroutines")
 	require.NotContains(t, r.stderr, "unknown command")
 	require.Contains(t, r.stderr, "error: input line longer than 1048576 bytes: skipped\n")
 }
@@ -125,5 +125,5 @@ func TestHistoryFIFORefused(t *testing.T) {
 	r := run(t, "ps -limit 1\nexit\n", []string{"DLV_TASKS_HISTORY=" + fifo}, "core", exe, core)
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stderr, "note: history file "+fifo+" is not a regular file (a FIFO): history is not kept\n")
-	require.Contains(t, r.stdout, "(showing 1)")
+	require.Contains(t, r.stdout, "showing the first 1 (-limit 1)")
 }

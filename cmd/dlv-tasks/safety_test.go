@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlv-tasks/dlv-tasks/internal/testutil"
+	"github.com/dlv-tasks/dlv-tasks/terminal"
 )
 
 // TestHugeSizesRefused runs the commands that used to exhaust memory inside
@@ -33,7 +34,7 @@ func TestHugeSizesRefused(t *testing.T) {
 	require.Contains(t, r.stderr, "error: where -depth 99999999999 1: stack depth 99999999999: beyond dlv-tasks' limit (1 to 10000)\n")
 	require.Contains(t, r.stderr, "error: print -frame 99999999999 1: print 1: frame 99999999999: beyond dlv-tasks' limit (0 to 10000)\n")
 	require.NotContains(t, r.stderr, "out of memory")
-	require.Contains(t, r.stdout, "(showing 1)", "the session survives")
+	require.Contains(t, r.stdout, "showing the first 1 (-limit 1)", "the session survives")
 	select {
 	case <-tg.Exited():
 		t.Fatalf("the target exited: %s", tg.Stderr())
@@ -131,7 +132,7 @@ func TestKilledAtPromptLeavesTargetIntact(t *testing.T) {
 	tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
 	c := startCLI(t, nil, "attach", itoa(tg.Pid))
 	c.send(t, "ps -limit 1")
-	c.waitOutput(t, "(showing 1)")
+	c.waitOutput(t, "showing the first 1 (-limit 1)")
 	changes, err := testutil.ChangedCode(tg.Pid, exe, testutil.DelveInternalBreakpointFunctions)
 	require.NoError(t, err)
 	require.Empty(t, changes, "at the prompt the target's code is its own")
@@ -205,7 +206,7 @@ func TestSignalKillsWhatExecLaunched(t *testing.T) {
 			c.send(t, "break main.ready")
 			c.send(t, "continue")
 			c.send(t, "ps -limit 1")
-			c.waitOutput(t, "(showing 1)")
+			c.waitOutput(t, "showing the first 1 (-limit 1)")
 			targets := childrenOf(t, c.cmd.Process.Pid)
 			require.Len(t, targets, 1, "the launched target")
 			require.NoError(t, c.cmd.Process.Signal(tc.sig))
@@ -226,7 +227,7 @@ func TestSignalDetachesWhatAttachAttached(t *testing.T) {
 			tg := testutil.StartTarget(t, exe, []string{"-n", "1"}, nil)
 			c := startCLI(t, nil, "attach", itoa(tg.Pid))
 			c.send(t, "ps -limit 1")
-			c.waitOutput(t, "(showing 1)")
+			c.waitOutput(t, "showing the first 1 (-limit 1)")
 			require.NoError(t, c.cmd.Process.Signal(sig))
 			require.Equal(t, 128+int(sig), c.wait(t), "stderr:\n%s", c.stderr.String())
 			require.Contains(t, c.stderr.String(), "detaching from the program, which keeps running")
@@ -249,7 +250,7 @@ func TestSignalDetachesWhatAttachAttached(t *testing.T) {
 func TestSignalCleansUpDemo(t *testing.T) {
 	c := startCLI(t, nil, "demo")
 	c.send(t, "ps -limit 1")
-	c.waitOutput(t, "(showing 1)")
+	c.waitOutput(t, "showing the first 1 (-limit 1)")
 	targets := childrenOf(t, c.cmd.Process.Pid)
 	require.Len(t, targets, 1, "the demo program")
 	exe, err := os.Readlink("/proc/" + itoa(targets[0]) + "/exe")
@@ -299,13 +300,23 @@ func TestInterruptSilentServer(t *testing.T) {
 }
 
 func TestOneShotErrorNamesTheCommandOnce(t *testing.T) {
-	for _, tc := range []struct{ line, err, want string }{
-		{"where", "where: missing goroutine id", "where: missing goroutine id"},
-		{"where -depth 0 1", "where: stack depth 0: beyond", "where -depth 0 1: stack depth 0: beyond"},
-		{"ps -limit 5", "ps: read runtime.allgs: EOF", "ps -limit 5: read runtime.allgs: EOF"},
-		{"ps", "interrupted", "ps: interrupted"},
-		{"cc 7", "cc 7: already named", "cc 7: already named"},
+	for _, tc := range []struct{ line, canonical, err, want string }{
+		{"where", "where", "where: missing goroutine id", "where: missing goroutine id"},
+		{"where -depth 0 1", "where", "where: stack depth 0: beyond", "where -depth 0 1: stack depth 0: beyond"},
+		{"ps -limit 5", "ps", "ps: read runtime.allgs: EOF", "ps -limit 5: read runtime.allgs: EOF"},
+		{"ps", "ps", "interrupted", "ps: interrupted"},
+		{"cc 7", "cancel-chain", "cc 7: already named", "cc 7: already named"},
+		// An alias: the command's own name is not said a second time (it
+		// said "wt 99: where-terminated: goroutine 99 runs no tracker task").
+		{"wt 99", "where-terminated", "where-terminated: goroutine 99 runs no tracker task", "wt 99: goroutine 99 runs no tracker task"},
+		{"pst -outcome bogus", "ps-terminated", "ps-terminated: -outcome: unknown outcome", "pst -outcome bogus: -outcome: unknown outcome"},
+		{"nosuch 1", "", `unknown command "nosuch" (type help)`, `nosuch 1: unknown command "nosuch" (type help)`},
 	} {
-		require.Equal(t, tc.want, oneShotError(tc.line, errors.New(tc.err)).Error(), tc.line)
+		require.Equal(t, tc.want, oneShotError(tc.line, tc.canonical, errors.New(tc.err)).Error(), tc.line)
 	}
+	// The canonical name comes from the command table.
+	term := terminal.New(nil, io.Discard, io.Discard)
+	require.Equal(t, "where-terminated", term.CommandName("wt"))
+	require.Equal(t, "where-terminated", term.CommandName("where-terminated"))
+	require.Empty(t, term.CommandName("nosuch"))
 }

@@ -89,7 +89,7 @@ func runCommands(s lostSession, t *terminal.Terminal, commands []string) error {
 			break
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, terminal.ErrorLine(oneShotError(c, err)))
+			fmt.Fprintln(os.Stderr, terminal.ErrorLine(oneShotError(c, t.CommandName(firstWord(c)), err)))
 			failed = true
 		}
 		if s != nil {
@@ -111,15 +111,26 @@ func runCommands(s lostSession, t *terminal.Terminal, commands []string) error {
 // that the user sees which -c failed, and without the command name the
 // prompt puts before its errors ("where -depth 0 1: stack depth 0: …", not
 // "where -depth 0 1: where: stack depth 0: …").
-func oneShotError(line string, err error) error {
+// canonical is the command's own name when the line uses an alias ("wt 9"
+// fails as "where-terminated: …"; shown as "wt 9: …").
+func oneShotError(line, canonical string, err error) error {
 	line = strings.TrimSpace(line)
-	name, _, _ := strings.Cut(line, " ")
+	name := firstWord(line)
 	msg := err.Error()
 	if strings.HasPrefix(msg, line+":") {
 		return err
 	}
 	msg = strings.TrimPrefix(msg, name+": ")
+	if canonical != "" {
+		msg = strings.TrimPrefix(msg, canonical+": ")
+	}
 	return fmt.Errorf("%s: %s", line, msg)
+}
+
+// firstWord is the command word of a command line.
+func firstWord(line string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	return name
 }
 
 func isTerminal(f *os.File) bool {

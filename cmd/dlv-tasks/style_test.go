@@ -87,7 +87,7 @@ func TestPagerOnlyWhenAsked(t *testing.T) {
 	pager := "PAGER='sed s/^/PAGED:/' NO_COLOR=1"
 	paged := strings.Join(onTerminal(t, 120, pager, "--pager", "core", exe, core, "-c", "ps", "-c", "ps -limit 1"), "\n")
 	require.Contains(t, paged, "PAGED:ID ", "a long ps was not paged")
-	require.Regexp(t, `(?m)^\d+ goroutines \(showing 1\)$`, paged, "a short ps was paged")
+	require.Regexp(t, `(?m)^\d+ goroutines, showing the first 1 \(-limit 1\)$`, paged, "a short ps was paged")
 	unpaged := strings.Join(onTerminal(t, 120, pager, "core", exe, core, "-c", "ps"), "\n")
 	require.NotContains(t, unpaged, "PAGED:", "paged without --pager")
 }

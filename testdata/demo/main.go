@@ -56,7 +56,15 @@ var (
 
 	handlerEntered = make(chan struct{})
 	setup          sync.WaitGroup
+
+	// resume is closed once main has passed ready: until then the report
+	// scheduler holds the pile-up at pileUp jobs, so that every stop at
+	// main.ready shows the same goroutines.
+	resume = make(chan struct{})
 )
+
+// pileUp is how many report jobs run when main calls ready.
+const pileUp = 6
 
 //go:noinline
 func ready() {
@@ -100,7 +108,7 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/export", handleExport)
 	go http.Serve(ln, mux)
-	go selfCheck("http://" + ln.Addr().String() + "/export")
+	go selfCheck(ln.Addr().String())
 	<-handlerEntered
 
 	setup.Wait()
@@ -111,9 +119,10 @@ func main() {
 	startExport()
 
 	// Let a few report jobs pile up before announcing readiness.
-	time.Sleep(300 * time.Millisecond)
+	waitJobsAsleep(pileUp)
 
 	ready()
+	close(resume)
 	fmt.Printf("READY %d\n", os.Getpid())
 	select {}
 }
@@ -126,7 +135,17 @@ func reportScheduler(period, jobTime time.Duration) {
 	for n := 0; ; n++ {
 		<-t.C
 		go runReportJob(n, jobTime) // LOOK: the creation site of the pile-up
+		if n+1 == pileUp {
+			holdPileUp()
+		}
 	}
+}
+
+// holdPileUp waits until main has passed ready.
+//
+//go:noinline
+func holdPileUp() {
+	<-resume
 }
 
 // runReportJob pretends to build a report: it is slower than its period.
@@ -171,10 +190,13 @@ func handleExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // selfCheck is a client in the same process calling the export endpoint.
-func selfCheck(url string) {
-	resp, err := http.Get(url)
+// It speaks HTTP on the connection itself (no http.Client, whose transport
+// starts and ends goroutines of its own), and waits for the response.
+func selfCheck(addr string) {
+	conn, err := net.Dial("tcp", addr)
 	if err == nil {
-		resp.Body.Close()
+		fmt.Fprintf(conn, "GET /export HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		io.Copy(io.Discard, conn) // LOOK: the response never comes
 	}
 	select {}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"runtime/pprof"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +30,42 @@ func waitProfileWithout(text string) {
 			panic(err)
 		}
 		if !bytes.Contains(buf.Bytes(), []byte(text)) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitJobsAsleep blocks until n report jobs sleep in time.Sleep (none is
+// still starting) and the scheduler holds the pile-up.
+func waitJobsAsleep(n int) {
+	var buf bytes.Buffer
+	for {
+		buf.Reset()
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+			panic(err)
+		}
+		asleep, starting, held := 0, 0, false
+		// Records are "COUNT @ PCS" then "#\tPC\tFUNC+OFF\tFILE:LINE"
+		// lines, one stack each, separated by blank lines.
+		_, records, _ := bytes.Cut(buf.Bytes(), []byte("\n")) // after "goroutine profile: total N"
+		for _, rec := range bytes.Split(records, []byte("\n\n")) {
+			held = held || bytes.Contains(rec, []byte("main.holdPileUp"))
+			if !bytes.Contains(rec, []byte("main.runReportJob")) {
+				continue
+			}
+			count, _, _ := bytes.Cut(rec, []byte(" @ "))
+			c, err := strconv.Atoi(string(bytes.TrimSpace(count)))
+			if err != nil {
+				panic("goroutine profile: " + err.Error())
+			}
+			if bytes.Contains(rec, []byte("time.Sleep")) {
+				asleep += c
+			} else {
+				starting += c
+			}
+		}
+		if held && asleep == n && starting == 0 {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
