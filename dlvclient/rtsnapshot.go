@@ -145,18 +145,22 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		}
 		return nil, fmt.Errorf("read the runtime's goroutines: %w", err)
 	}
-	raws := make([]rawG, len(col.Goroutines))
+	// Only the dead records are kept as rawG (for exitedGoroutines); the
+	// clock needs the latest waitsince of the live ones, given as one
+	// record: the goroutines are held in memory once, as runtimemem.G.
+	var dead []rawG
+	var latestWait int64
 	live := 0
 	for i := range col.Goroutines {
 		g := &col.Goroutines[i]
-		raws[i] = rawG{addr: g.Addr, goid: g.ID, parentGoid: g.ParentID, gopc: g.GoPC, startpc: g.StartPC,
-			status: uint64(g.Status), waitReason: uint64(g.WaitReason), waitSince: g.WaitSince, labels: g.Labels,
-			syscallpc: g.SyscallPC, syscallsp: g.SyscallSP}
-		if !g.Dead() {
-			live++
+		if g.Dead() {
+			dead = append(dead, rawG{addr: g.Addr, goid: g.ID, parentGoid: g.ParentID, gopc: g.GoPC, startpc: g.StartPC, status: uint64(g.Status)})
+			continue
 		}
+		latestWait = max(latestWait, g.WaitSince)
+		live++
 	}
-	clock := s.clock(raws)
+	clock := s.clock([]rawG{{status: gWaiting, waitSince: latestWait}})
 	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderRuntime}
 	if col.Corrupt.Total() > 0 {
 		snap.ReaderNote = "corrupt runtime structures: " + col.Corrupt.String()
@@ -168,7 +172,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		if g.Dead() {
 			continue
 		}
-		snap.Goroutines = append(snap.Goroutines, s.runtimeGoroutine(rr, col, g, &raws[i], clock))
+		snap.Goroutines = append(snap.Goroutines, s.runtimeGoroutine(rr, col, g, clock))
 		done++
 		if done%10000 == 0 {
 			progress("goroutines", done, live)
@@ -176,7 +180,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 	}
 	progress("goroutines", live, live)
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
-	snap.Exited = s.exitedGoroutines(raws)
+	snap.Exited = s.exitedGoroutines(dead)
 	tracked := <-trc
 	s.attachTracker(snap, tracked.tr, tracked.err)
 	return snap, nil
@@ -185,7 +189,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 // runtimeGoroutine turns one goroutine as the runtime reader read it into
 // the model's, with the conventions of Delve's listing (see DELVE-NOTES.md,
 // "The runtime reader").
-func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection, rg *runtimemem.G, raw *rawG, clock model.Clock) model.Goroutine {
+func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection, rg *runtimemem.G, clock model.Clock) model.Goroutine {
 	res := rr.syms.ResolveOne(col, rg)
 	g := model.Goroutine{
 		ID:              rg.ID,
@@ -201,7 +205,7 @@ func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection
 	if g.ID == 1 {
 		g.GoStatement = model.Location{} // started by the runtime's bootstrap
 	}
-	g.CgoCallback = isCgoCallbackG(raw)
+	g.CgoCallback = isCgoCallbackG(&rawG{goid: rg.ID, gopc: rg.GoPC, startpc: rg.StartPC})
 	if g.CgoCallback && g.Start.IsZero() {
 		g.Start, g.System = s.cgoCallbackEntry(), false
 	}
@@ -215,7 +219,7 @@ func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection
 		g.Waited = time.Duration(clock.Now - rg.WaitSince)
 		g.WaitedAtLeast = clock.LowerBound
 	}
-	g.Labels = map[string]string{}
+	g.Labels = noLabels
 	switch {
 	case rg.Labels == 0:
 	case !rr.lay.Labels.Known:
@@ -271,6 +275,11 @@ func (s *Session) wrappedFrameIn(rr *runtimeReader, col *runtimemem.Collection, 
 	}
 	return model.Location{}, false
 }
+
+// noLabels is the labels of every goroutine without a label set: one empty
+// map shared by all (a snapshot's label maps are read-only; goroutines of
+// one label set share its map too).
+var noLabels = map[string]string{}
 
 // frameLocation is a runtime reader's frame as a model location.
 func frameLocation(f runtimemem.Frame) model.Location {
