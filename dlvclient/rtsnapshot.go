@@ -138,8 +138,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 	progress("goroutines", 0, 0)
 	col, err := s.collectRuntime(ctx, rr)
 	if err != nil {
-		tracked := <-trc
-		_ = tracked
+		<-trc // the tracker read must not outlive the snapshot
 		if errors.Is(err, runtimemem.ErrNoGoroutines) {
 			return nil, ErrRuntimeNotStarted
 		}
