@@ -51,6 +51,7 @@ const (
 
 var originNames = [...]string{"none", "sched", "syscall", "thread", "signal", "system stack"}
 
+// String names the origin.
 func (o Origin) String() string {
 	if int(o) < len(originNames) {
 		return originNames[o]
