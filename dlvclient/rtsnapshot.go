@@ -59,31 +59,16 @@ func (s *Session) openRuntimeReader() (*runtimeReader, error) {
 // collectRuntime reads the runtime's structures: through Delve's in-process
 // API (the target lock held only while reading) for an embedded session,
 // through ExamineMemory for connect.
-func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runtimemem.Collection, error) {
-	opt := runtimemem.Options{Frames: rr.syms, Depth: DefaultStackDepth}
+func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader, progress Progress) (*runtimemem.Collection, error) {
+	opt := runtimemem.Options{Frames: rr.syms, Depth: DefaultStackDepth,
+		Progress: func(done, total int) { progress("goroutines", done, total) }}
 	if s.server != nil {
-		d, err := inProcessDebugger(s.server)
-		if err != nil {
-			return nil, err
+		col, err := s.collectInProcess(ctx, rr, opt)
+		if errors.Is(err, errTargetInvalid) {
+			// Asked with the target lock released: the state call may need it.
+			return nil, s.checkExited(err)
 		}
-		tg, unlock := d.LockTargetGroup()
-		defer unlock()
-		if tg == nil || tg.Selected == nil {
-			return nil, errors.New("Delve has no target")
-		}
-		t := tg.Selected
-		if ok, err := t.Valid(); !ok {
-			return nil, s.checkExited(fmt.Errorf("read the target: %w", err))
-		}
-		var threads []runtimemem.Thread
-		for _, th := range t.ThreadList() {
-			regs, err := th.Registers()
-			if err != nil {
-				continue
-			}
-			threads = append(threads, runtimemem.Thread{ID: th.ThreadID(), PC: regs.PC(), SP: regs.SP(), BP: regs.BP()})
-		}
-		return runtimemem.Collect(ctx, procMemory{t.Memory()}, rr.lay, threads, opt)
+		return col, err
 	}
 	opt.MaxRead = maxExamine
 	threads, err := s.remoteThreads()
@@ -91,6 +76,37 @@ func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runti
 		return nil, err
 	}
 	return runtimemem.Collect(ctx, targetMemory{s.memoryClient()}, rr.lay, threads, opt)
+}
+
+// errTargetInvalid is returned when Delve's target is no longer valid (it
+// exited).
+var errTargetInvalid = errors.New("Delve's target is not valid")
+
+// collectInProcess is collectRuntime for an embedded session: Delve's
+// target lock is held while runtimemem reads, and only then.
+func (s *Session) collectInProcess(ctx context.Context, rr *runtimeReader, opt runtimemem.Options) (*runtimemem.Collection, error) {
+	d, err := inProcessDebugger(s.server)
+	if err != nil {
+		return nil, err
+	}
+	tg, unlock := d.LockTargetGroup()
+	defer unlock()
+	if tg == nil || tg.Selected == nil {
+		return nil, errors.New("Delve has no target")
+	}
+	t := tg.Selected
+	if ok, err := t.Valid(); !ok {
+		return nil, fmt.Errorf("%w: %v", errTargetInvalid, err)
+	}
+	var threads []runtimemem.Thread
+	for _, th := range t.ThreadList() {
+		regs, err := th.Registers()
+		if err != nil {
+			continue
+		}
+		threads = append(threads, runtimemem.Thread{ID: th.ThreadID(), PC: regs.PC(), SP: regs.SP(), BP: regs.BP()})
+	}
+	return runtimemem.Collect(ctx, procMemory{t.Memory()}, rr.lay, threads, opt)
 }
 
 // remoteThreads lists the threads of a connect session's target with their
@@ -135,8 +151,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		tr, err := s.Tracker(ctx)
 		trc <- trackerResult{tr, err}
 	}()
-	progress("goroutines", 0, 0)
-	col, err := s.collectRuntime(ctx, rr)
+	col, err := s.collectRuntime(ctx, rr, progress)
 	if err != nil {
 		<-trc // the tracker read must not outlive the snapshot
 		if errors.Is(err, runtimemem.ErrNoGoroutines) {
@@ -165,19 +180,14 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		snap.ReaderNote = "corrupt runtime structures: " + col.Corrupt.String()
 	}
 	snap.Goroutines = make([]model.Goroutine, 0, live)
-	done := 0
 	for i := range col.Goroutines {
 		g := &col.Goroutines[i]
 		if g.Dead() {
 			continue
 		}
 		snap.Goroutines = append(snap.Goroutines, s.runtimeGoroutine(rr, col, g, clock))
-		done++
-		if done%10000 == 0 {
-			progress("goroutines", done, live)
-		}
 	}
-	progress("goroutines", live, live)
+	progress("goroutines", len(col.Goroutines), len(col.Goroutines))
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
 	snap.Exited = s.exitedGoroutines(dead)
 	tracked := <-trc

@@ -91,6 +91,9 @@ type Options struct {
 	MaxGoroutines int
 	// Frames, when not nil, are the executable's frame tables (Symbols).
 	Frames FrameTable
+	// Progress, when not nil, is told how many of the goroutines' stacks
+	// (total: the records in runtime.allgs) have been read, now and then.
+	Progress func(done, total int)
 	// MaxWork bounds the whole collection: bytes read, plus the bytes of
 	// every label decoded and 16 per frame walked (default 64 GiB). Once
 	// spent, Collect stops reading and says so in Corrupt.
