@@ -96,6 +96,25 @@ func TestReadersAgreeOnKernelCores(t *testing.T) {
 	}
 }
 
+// TestReadersAgreeOnGo127Cores compares both readers on kernel cores of
+// targets built with Go 1.27 (another runtime.g layout).
+func TestReadersAgreeOnGo127Cores(t *testing.T) {
+	for _, tc := range differentialTargets[:4] {
+		t.Run(tc.name, func(t *testing.T) {
+			exe := testutil.BuildTargetWith(t, tc.name, testutil.BuildOptions{Toolchain: testutil.Go127})
+			core, _ := testutil.CrashCore(t, exe, tc.args, nil)
+			s, err := dlvclient.OpenCore(exe, core)
+			require.NoError(t, err)
+			defer s.Close()
+			listing, err := s.SnapshotBy(context.Background(), dlvclient.ReaderDelve)
+			require.NoError(t, err)
+			runtime, err := s.SnapshotBy(context.Background(), dlvclient.ReaderRuntime)
+			require.NoError(t, err)
+			compareReaders(t, listing, runtime)
+		})
+	}
+}
+
 // TestReadersAgreeLive compares both readers on live targets, stopped by
 // attach (both read the same stop).
 func TestReadersAgreeLive(t *testing.T) {

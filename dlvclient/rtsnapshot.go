@@ -59,31 +59,16 @@ func (s *Session) openRuntimeReader() (*runtimeReader, error) {
 // collectRuntime reads the runtime's structures: through Delve's in-process
 // API (the target lock held only while reading) for an embedded session,
 // through ExamineMemory for connect.
-func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runtimemem.Collection, error) {
+func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader, progress Progress) (*runtimemem.Collection, error) {
 	opt := runtimeCollectOptions(rr.syms)
+	opt.Progress = func(done, total int) { progress("goroutines", done, total) }
 	if s.server != nil {
-		d, err := inProcessDebugger(s.server)
-		if err != nil {
-			return nil, err
+		col, err := s.collectInProcess(ctx, rr, opt)
+		if errors.Is(err, errTargetInvalid) {
+			// Asked with the target lock released: the state call may need it.
+			return nil, s.checkExited(err)
 		}
-		tg, unlock := d.LockTargetGroup()
-		defer unlock()
-		if tg == nil || tg.Selected == nil {
-			return nil, errors.New("Delve has no target")
-		}
-		t := tg.Selected
-		if ok, err := t.Valid(); !ok {
-			return nil, s.checkExited(fmt.Errorf("read the target: %w", err))
-		}
-		var threads []runtimemem.Thread
-		for _, th := range t.ThreadList() {
-			regs, err := th.Registers()
-			if err != nil {
-				continue
-			}
-			threads = append(threads, runtimemem.Thread{ID: th.ThreadID(), PC: regs.PC(), SP: regs.SP(), BP: regs.BP()})
-		}
-		return runtimemem.Collect(ctx, procMemory{t.Memory()}, rr.lay, threads, opt)
+		return col, err
 	}
 	opt.MaxRead = maxExamine
 	threads, err := s.remoteThreads()
@@ -94,10 +79,40 @@ func (s *Session) collectRuntime(ctx context.Context, rr *runtimeReader) (*runti
 }
 
 // runtimeCollectOptions are the runtime reader's options for an embedded
-// session; a low-pause snapshot reads with the same ones, so that reading
-// its copy asks for the very bytes it copied.
+// session (a low-pause snapshot's copy is read as one).
 func runtimeCollectOptions(syms *runtimemem.Symbols) runtimemem.Options {
 	return runtimemem.Options{Frames: syms, Depth: DefaultStackDepth}
+}
+
+// errTargetInvalid is returned when Delve's target is no longer valid (it
+// exited).
+var errTargetInvalid = errors.New("Delve's target is not valid")
+
+// collectInProcess is collectRuntime for an embedded session: Delve's
+// target lock is held while runtimemem reads, and only then.
+func (s *Session) collectInProcess(ctx context.Context, rr *runtimeReader, opt runtimemem.Options) (*runtimemem.Collection, error) {
+	d, err := inProcessDebugger(s.server)
+	if err != nil {
+		return nil, err
+	}
+	tg, unlock := d.LockTargetGroup()
+	defer unlock()
+	if tg == nil || tg.Selected == nil {
+		return nil, errors.New("Delve has no target")
+	}
+	t := tg.Selected
+	if ok, err := t.Valid(); !ok {
+		return nil, fmt.Errorf("%w: %v", errTargetInvalid, err)
+	}
+	var threads []runtimemem.Thread
+	for _, th := range t.ThreadList() {
+		regs, err := th.Registers()
+		if err != nil {
+			continue
+		}
+		threads = append(threads, runtimemem.Thread{ID: th.ThreadID(), PC: regs.PC(), SP: regs.SP(), BP: regs.BP()})
+	}
+	return runtimemem.Collect(ctx, procMemory{t.Memory()}, rr.lay, threads, opt)
 }
 
 // remoteThreads lists the threads of a connect session's target with their
@@ -142,53 +157,50 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		tr, err := s.Tracker(ctx)
 		trc <- trackerResult{tr, err}
 	}()
-	progress("goroutines", 0, 0)
-	col, err := s.collectRuntime(ctx, rr)
+	col, err := s.collectRuntime(ctx, rr, progress)
 	if err != nil {
-		tracked := <-trc
-		_ = tracked
+		<-trc // the tracker read must not outlive the snapshot
 		if errors.Is(err, runtimemem.ErrNoGoroutines) {
 			return nil, ErrRuntimeNotStarted
 		}
 		return nil, fmt.Errorf("read the runtime's goroutines: %w", err)
 	}
-	raws := make([]rawG, len(col.Goroutines))
+	// Only the dead records are kept as rawG (for exitedGoroutines); the
+	// clock needs the latest waitsince of the live ones, given as one
+	// record: the goroutines are held in memory once, as runtimemem.G.
+	var dead []rawG
+	var latestWait int64
 	live := 0
 	for i := range col.Goroutines {
 		g := &col.Goroutines[i]
-		raws[i] = rawG{addr: g.Addr, goid: g.ID, parentGoid: g.ParentID, gopc: g.GoPC, startpc: g.StartPC,
-			status: uint64(g.Status), waitReason: uint64(g.WaitReason), waitSince: g.WaitSince, labels: g.Labels,
-			syscallpc: g.SyscallPC, syscallsp: g.SyscallSP}
-		if !g.Dead() {
-			live++
+		if g.Dead() {
+			dead = append(dead, rawG{addr: g.Addr, goid: g.ID, parentGoid: g.ParentID, gopc: g.GoPC, startpc: g.StartPC, status: uint64(g.Status)})
+			continue
 		}
+		latestWait = max(latestWait, g.WaitSince)
+		live++
 	}
 	var clock model.Clock
 	if s.frozen != nil {
 		clock = s.frozen.clock // the host's clock at the stop, not a bound
 	} else {
-		clock = s.clock(raws)
+		clock = s.clock([]rawG{{status: gWaiting, waitSince: latestWait}})
 	}
 	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderRuntime}
 	if col.Corrupt.Total() > 0 {
 		snap.ReaderNote = "corrupt runtime structures: " + col.Corrupt.String()
 	}
 	snap.Goroutines = make([]model.Goroutine, 0, live)
-	done := 0
 	for i := range col.Goroutines {
 		g := &col.Goroutines[i]
 		if g.Dead() {
 			continue
 		}
-		snap.Goroutines = append(snap.Goroutines, s.runtimeGoroutine(rr, col, g, &raws[i], clock))
-		done++
-		if done%10000 == 0 {
-			progress("goroutines", done, live)
-		}
+		snap.Goroutines = append(snap.Goroutines, s.runtimeGoroutine(rr, col, g, clock))
 	}
-	progress("goroutines", live, live)
+	progress("goroutines", len(col.Goroutines), len(col.Goroutines))
 	sort.Slice(snap.Goroutines, func(i, j int) bool { return snap.Goroutines[i].ID < snap.Goroutines[j].ID })
-	snap.Exited = s.exitedGoroutines(raws)
+	snap.Exited = s.exitedGoroutines(dead)
 	tracked := <-trc
 	s.attachTracker(snap, tracked.tr, tracked.err)
 	return snap, nil
@@ -197,7 +209,7 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 // runtimeGoroutine turns one goroutine as the runtime reader read it into
 // the model's, with the conventions of Delve's listing (see DELVE-NOTES.md,
 // "The runtime reader").
-func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection, rg *runtimemem.G, raw *rawG, clock model.Clock) model.Goroutine {
+func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection, rg *runtimemem.G, clock model.Clock) model.Goroutine {
 	res := rr.syms.ResolveOne(col, rg)
 	g := model.Goroutine{
 		ID:              rg.ID,
@@ -213,7 +225,7 @@ func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection
 	if g.ID == 1 {
 		g.GoStatement = model.Location{} // started by the runtime's bootstrap
 	}
-	g.CgoCallback = isCgoCallbackG(raw)
+	g.CgoCallback = isCgoCallbackG(&rawG{goid: rg.ID, gopc: rg.GoPC, startpc: rg.StartPC})
 	if g.CgoCallback && g.Start.IsZero() {
 		g.Start, g.System = s.cgoCallbackEntry(), false
 	}
@@ -230,7 +242,7 @@ func (s *Session) runtimeGoroutine(rr *runtimeReader, col *runtimemem.Collection
 			g.WaitedAtMost = time.Duration(clock.Before - rg.WaitSince)
 		}
 	}
-	g.Labels = map[string]string{}
+	g.Labels = noLabels
 	switch {
 	case rg.Labels == 0:
 	case !rr.lay.Labels.Known:
@@ -286,6 +298,11 @@ func (s *Session) wrappedFrameIn(rr *runtimeReader, col *runtimemem.Collection, 
 	}
 	return model.Location{}, false
 }
+
+// noLabels is the labels of every goroutine without a label set: one empty
+// map shared by all (a snapshot's label maps are read-only; goroutines of
+// one label set share its map too).
+var noLabels = map[string]string{}
 
 // frameLocation is a runtime reader's frame as a model location.
 func frameLocation(f runtimemem.Frame) model.Location {

@@ -51,6 +51,7 @@ const (
 
 var originNames = [...]string{"none", "sched", "syscall", "thread", "signal", "system stack"}
 
+// String names the origin.
 func (o Origin) String() string {
 	if int(o) < len(originNames) {
 		return originNames[o]
@@ -90,6 +91,9 @@ type Options struct {
 	MaxGoroutines int
 	// Frames, when not nil, are the executable's frame tables (Symbols).
 	Frames FrameTable
+	// Progress, when not nil, is told how many of the goroutines' stacks
+	// (total: the records in runtime.allgs) have been read, now and then.
+	Progress func(done, total int)
 	// MaxWork bounds the whole collection: bytes read, plus the bytes of
 	// every label decoded and 16 per frame walked (default 64 GiB). Once
 	// spent, Collect stops reading and says so in Corrupt.

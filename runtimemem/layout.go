@@ -83,6 +83,8 @@ type MLayout struct {
 // labels: a []Label slice header at ListOffset, each Label ElemSize bytes
 // with two string headers at KeyOffset and ValueOffset.
 type LabelLayout struct {
+	// Known is false when the executable has no label set type: labels
+	// are then not read.
 	Known                  bool
 	ListOffset, ElemSize   uint64
 	KeyOffset, ValueOffset uint64

@@ -111,6 +111,10 @@ func (s *Symbols) goStatement(pc uint64) Frame {
 	if pc == 0 {
 		return Frame{}
 	}
+	return s.cached(frameKey{pc, goStatementKey}, func() Frame { return s.goStatement0(pc) })
+}
+
+func (s *Symbols) goStatement0(pc uint64) Frame {
 	at := pc
 	if _, entry, ok := s.Func(pc); ok && pc > entry {
 		at = pc - 1
@@ -129,6 +133,25 @@ func (s *Symbols) StartFrame(pc uint64) Frame {
 	if pc == 0 {
 		return Frame{}
 	}
+	return s.cached(frameKey{pc, startKey}, func() Frame { return s.startFrame0(pc) })
+}
+
+// cached memoizes a one-frame answer under k.
+func (s *Symbols) cached(k frameKey, f func() Frame) Frame {
+	s.mu.Lock()
+	fs, ok := s.frames[k]
+	s.mu.Unlock()
+	if ok {
+		return fs[0]
+	}
+	fr := f()
+	s.mu.Lock()
+	s.frames[k] = []Frame{fr}
+	s.mu.Unlock()
+	return fr
+}
+
+func (s *Symbols) startFrame0(pc uint64) Frame {
 	name, entry, ok := s.Func(pc)
 	if !ok {
 		return Frame{PC: pc}

@@ -49,9 +49,19 @@ func (c *collector) stacks() error {
 	sort.Slice(order, func(a, b int) bool { return starts[order[a]].sp < starts[order[b]].sp })
 	win := uint64(c.opt.StackWindow)
 	buf := make([]byte, 0, c.opt.MaxRead)
+	progress := c.opt.Progress
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	progress(0, len(gs))
+	reported := 0
 	for i := 0; i < len(order); {
 		if err := c.ctx.Err(); err != nil {
 			return err
+		}
+		if i-reported >= 1000 {
+			progress(i, len(gs))
+			reported = i
 		}
 		first := &gs[order[i]]
 		lo := starts[order[i]].sp

@@ -166,6 +166,10 @@ const (
 	// callLineAtPC: a return address whose line is taken at pc itself
 	// (frame 0 of a goroutine in a system call, Delve's convention).
 	callLineAtPC
+	// goStatementKey and startKey cache Resolve's go statement and start
+	// frames.
+	goStatementKey
+	startKey
 )
 
 type frameKey struct {
