@@ -98,6 +98,9 @@ type SampleInfo struct {
 	Name       string    `json:"name"`
 	TakenAt    time.Time `json:"taken_at"`
 	Goroutines int       `json:"goroutines"`
+	// TargetPaused is how long the target stood still for the sample,
+	// where that was measured (a low-pause snapshot); 0 otherwise.
+	TargetPaused time.Duration `json:"target_paused_ns,omitempty"`
 }
 
 // Trend is the comparison of a series of samples of one target.

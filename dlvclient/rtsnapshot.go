@@ -187,6 +187,9 @@ func (s *Session) snapshotFromRuntime(ctx context.Context, rr *runtimeReader, pr
 		clock = s.clock([]rawG{{status: gWaiting, waitSince: latestWait}})
 	}
 	snap := &model.Snapshot{Target: s.target, Clock: clock, Reader: ReaderRuntime}
+	if s.frozen != nil {
+		snap.TargetPaused = s.frozen.stats.Pause
+	}
 	if col.Corrupt.Total() > 0 {
 		snap.ReaderNote = "corrupt runtime structures: " + col.Corrupt.String()
 	}

@@ -308,6 +308,9 @@ type Snapshot struct {
 	// ReaderNote says why Delve's listing was used, or what the runtime
 	// reader found corrupt in the target's memory; "" when all is well.
 	ReaderNote string `json:"reader_note,omitempty"`
+	// TargetPaused is how long a low-pause snapshot stopped the target to
+	// copy what it reads; 0 for every other snapshot.
+	TargetPaused time.Duration `json:"target_paused_ns,omitempty"`
 }
 
 // Clock is the target's monotonic clock (the runtime's nanotime) at the

@@ -74,8 +74,12 @@ type SampleDoc struct {
 
 // Text says what was kept.
 func (d *SampleDoc) Text(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "kept snapshot %s: %d goroutines at %s\n", d.Sample.Name,
-		len(d.Sample.Snapshot.Goroutines), d.Sample.TakenAt.Format("15:04:05.000"))
+	paused := ""
+	if p := d.Sample.Snapshot.TargetPaused; p > 0 {
+		paused = fmt.Sprintf(" (target paused %s)", render.HumanDuration(p))
+	}
+	_, err := fmt.Fprintf(w, "kept snapshot %s: %d goroutines at %s%s\n", d.Sample.Name,
+		len(d.Sample.Snapshot.Goroutines), d.Sample.TakenAt.Format("15:04:05.000"), paused)
 	return err
 }
 
@@ -83,7 +87,7 @@ func (d *SampleDoc) Text(w io.Writer) error {
 func (d *SampleDoc) JSON() any { return sampleInfo(d.Sample) }
 
 func sampleInfo(s model.Sample) chains.SampleInfo {
-	return chains.SampleInfo{Name: s.Name, TakenAt: s.TakenAt, Goroutines: len(s.Snapshot.Goroutines)}
+	return chains.SampleInfo{Name: s.Name, TakenAt: s.TakenAt, Goroutines: len(s.Snapshot.Goroutines), TargetPaused: s.Snapshot.TargetPaused}
 }
 
 // KeepSample keeps a sample read from another source under its name (a

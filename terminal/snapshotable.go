@@ -10,7 +10,7 @@ import "strings"
 var snapshotServes = map[string]bool{
 	"ps": true, "p": true, "pstree": true, "pt": true, "where": true, "w": true,
 	"ps-terminated": true, "pst": true, "where-terminated": true, "wt": true,
-	"help": true, "h": true,
+	"help": true, "h": true, "snapshot": true,
 }
 
 // SnapshotServes reports whether every one of the one-shot command lines can

@@ -609,3 +609,48 @@ func TestExitedGoroutineHistory(t *testing.T) {
 	require.Contains(t, r.stdout, "has exited; its runtime record survives (partial history)")
 	require.Contains(t, r.stdout, "created by goroutine 1 at main.main")
 }
+
+// Read-only one-shot commands on attach take a low-pause snapshot: the
+// pause is said on stderr, the answer is the full attach's, the target is
+// left running and untraced, and the copy is removed.
+func TestAttachSnapshotOneShot(t *testing.T) {
+	exe := testutil.BuildTarget(t, "zoo")
+	tg := testutil.StartTarget(t, exe, []string{"-n", "2"}, nil)
+	tmp := t.TempDir()
+	env := []string{"TMPDIR=" + tmp}
+	ids := func(stdout string) []float64 {
+		var docs []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &docs), stdout)
+		var out []float64
+		for _, d := range docs {
+			out = append(out, d["id"].(float64))
+		}
+		return out
+	}
+	snap := run(t, "", env, "attach", itoa(tg.Pid), "-c", "ps -user --json", "-c", "where 1")
+	require.Equal(t, 0, snap.code, snap.stderr)
+	require.Regexp(t, `dlv-tasks: target paused [0-9.]+[µm]?s to copy [0-9.]+ [KM]iB of its memory \([0-9]+ threads\); it runs on\n`, snap.stderr)
+	full := run(t, "", env, "attach", "--full", itoa(tg.Pid), "-c", "ps -user --json", "-c", "where 1")
+	require.Equal(t, 0, full.code, full.stderr)
+	require.NotContains(t, full.stderr, "target paused")
+	first := strings.Index(snap.stdout, "]\n")
+	require.Positive(t, first)
+	require.Equal(t, ids(full.stdout[:strings.Index(full.stdout, "]\n")+1]), ids(snap.stdout[:first+1]))
+	require.Equal(t, full.stdout[strings.Index(full.stdout, "]\n"):], snap.stdout[first:], "where 1")
+	entries, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, entries, "the snapshot's copy is removed")
+	select {
+	case <-tg.Exited():
+		t.Fatal("target exited after the snapshot")
+	default:
+	}
+	status, err := os.ReadFile("/proc/" + itoa(tg.Pid) + "/status")
+	require.NoError(t, err)
+	require.NotContains(t, string(status), "tracing stop")
+	require.Contains(t, string(status), "TracerPid:\t0")
+	// A command that needs Delve attaches it for the session.
+	r := run(t, "", env, "attach", itoa(tg.Pid), "-c", "ps -limit 1", "-c", "print 1+1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NotContains(t, r.stderr, "target paused")
+}
