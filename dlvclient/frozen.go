@@ -47,6 +47,10 @@ var (
 	// (another platform, a position-independent executable); a full attach
 	// can still read it.
 	ErrSnapshotUnsupported = errors.New("a low-pause snapshot is not possible for this target")
+	// ErrSnapshotNotPermitted: this process may not read or trace the
+	// target (another user's process, ptrace_scope): a Delve attach says
+	// why in its own words.
+	ErrSnapshotNotPermitted = errors.New("not permitted to snapshot the process")
 )
 
 // Bounds on what a low-pause snapshot copies beyond what its readers read.
@@ -91,6 +95,9 @@ func AttachSnapshot(pid int) (*Session, error) {
 		return nil, fmt.Errorf("snapshot pid %d: %w", pid, err)
 	}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if errors.Is(err, os.ErrPermission) {
+		return nil, fmt.Errorf("snapshot pid %d: its executable: %w (%w)", pid, err, ErrSnapshotNotPermitted)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("snapshot pid %d: its executable: %w", pid, err)
 	}
@@ -206,6 +213,9 @@ func (p *snapshotPlan) take(pid int) (dump string, stats SnapshotStats, now int6
 	// a GC cycle would lengthen the pause.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	fr, err := freeze.Freeze(pid)
+	if errors.Is(err, freeze.ErrPermission) {
+		return "", stats, 0, fmt.Errorf("%w (%w)", err, ErrSnapshotNotPermitted)
+	}
 	if err != nil {
 		return "", stats, 0, err
 	}

@@ -11,9 +11,13 @@ import (
 
 // openSnapshot takes a low-pause snapshot of pid and says on stderr how long
 // the target was stopped; where a snapshot is not possible for this target
-// it attaches Delve instead, and says so.
+// it attaches Delve instead, and says so (or, where this process may not
+// trace the target, lets Delve's attach explain).
 func openSnapshot(pid int) (*dlvclient.Session, error) {
 	s, err := dlvclient.AttachSnapshot(pid)
+	if errors.Is(err, dlvclient.ErrSnapshotNotPermitted) {
+		return dlvclient.Attach(pid) // Delve's attach says why in its words
+	}
 	if errors.Is(err, dlvclient.ErrSnapshotUnsupported) {
 		fmt.Fprintf(os.Stderr, "dlv-tasks: %v; attaching Delve instead\n", err)
 		return dlvclient.Attach(pid)
