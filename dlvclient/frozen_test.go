@@ -24,9 +24,7 @@ var snapshotTargets = []struct {
 }{
 	{"many", []string{"-n", "3000"}},
 	{"zoo", zooArgs},
-	{"dispatch", nil},
 	{"deepstack", nil},
-	{"spawnhelper", nil},
 	{"tracked", []string{"-jobs", "0", "-period", "1h"}},
 }
 
