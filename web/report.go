@@ -13,6 +13,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
 	"github.com/dlv-tasks/dlv-tasks/query"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // Report bounds: what a report holds beyond the goroutines themselves.
@@ -35,22 +36,28 @@ type reportData struct {
 	// Rows are [id, parent, state, status, wait_reason, wait_ns, wait,
 	// labels (index into LabelSets), labels_text, task_id, task, group,
 	// location, created_by, system (0/1), stack (index into Stacks, -1
-	// none), go_statement [fn, file, line], start [fn, file, line]].
-	Rows            [][]any                 `json:"rows"`
-	Stacks          []reportStack           `json:"stacks"`
-	Exited          []model.ExitedGoroutine `json:"exited"`
-	Tree            any                     `json:"tree"`
-	TaskTree        any                     `json:"task_tree"`
-	Terminated      map[string]any          `json:"terminated"`
-	WhereTerminated map[string]any          `json:"where_terminated"`
-	Swallowed       map[string]any          `json:"swallowed"`
-	Cancel          map[string]any          `json:"cancel"`
-	CancelNote      string                  `json:"cancel_note"`
-	Sources         map[string]string       `json:"sources"`
-	Notes           []string                `json:"notes"`
-	stringIndex     map[string]int          `json:"-"`
-	labelIndex      map[string]int          `json:"-"`
-	stackIndex      map[string]int          `json:"-"`
+	// none), go_statement [fn, file, line], start [fn, file, line],
+	// creation chain (indexes into Links, nearest creator first)].
+	Rows   [][]any       `json:"rows"`
+	Stacks []reportStack `json:"stacks"`
+	// Links are the links of the creation chains the query layer computed
+	// (query.CreationChains), each once: [child_id, parent_id,
+	// go_statement, parent_alive (0/1), parent_state, parent_location,
+	// parent_exited_start], locations as [fn, file, line] or null.
+	Links           [][]any           `json:"links"`
+	Tree            any               `json:"tree"`
+	TaskTree        any               `json:"task_tree"`
+	Terminated      map[string]any    `json:"terminated"`
+	WhereTerminated map[string]any    `json:"where_terminated"`
+	Swallowed       map[string]any    `json:"swallowed"`
+	Cancel          map[string]any    `json:"cancel"`
+	CancelNote      string            `json:"cancel_note"`
+	Sources         map[string]string `json:"sources"`
+	Notes           []string          `json:"notes"`
+	stringIndex     map[string]int    `json:"-"`
+	labelIndex      map[string]int    `json:"-"`
+	stackIndex      map[string]int    `json:"-"`
+	linkIndex       map[string]int    `json:"-"`
 }
 
 type reportStack struct {
@@ -101,6 +108,36 @@ func (d *reportData) stack(st model.Stack, sources *sourceCache) int {
 	return len(d.Stacks) - 1
 }
 
+func (d *reportData) optLoc(l *model.Location) any {
+	if l == nil {
+		return nil
+	}
+	return d.loc(*l)
+}
+
+// chain stores a creation chain's links once each and returns their
+// indexes.
+func (d *reportData) chain(links []render.LinkDoc) []int {
+	out := make([]int, len(links))
+	for i, l := range links {
+		alive := 0
+		if l.ParentAlive {
+			alive = 1
+		}
+		enc := []any{l.ChildID, l.ParentID, d.loc(l.GoStatement), alive, d.str(l.ParentState), d.optLoc(l.ParentLocation),
+			d.optLoc(l.ParentExitedStart)}
+		key, _ := json.Marshal(enc)
+		j, ok := d.linkIndex[string(key)]
+		if !ok {
+			d.Links = append(d.Links, enc)
+			j = len(d.Links) - 1
+			d.linkIndex[string(key)] = j
+		}
+		out[i] = j
+	}
+	return out
+}
+
 // ReportStats says what went into a report.
 type ReportStats struct {
 	Goroutines, Stacks, Bytes int
@@ -114,7 +151,7 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 	var stats ReportStats
 	q := query.New(src)
 	d := &reportData{Title: title, Created: time.Now().UTC(), stringIndex: map[string]int{}, labelIndex: map[string]int{},
-		stackIndex: map[string]int{}, Sources: map[string]string{}, Cancel: map[string]any{}, WhereTerminated: map[string]any{}}
+		stackIndex: map[string]int{}, linkIndex: map[string]int{}, Links: [][]any{}, Sources: map[string]string{}, Cancel: map[string]any{}, WhereTerminated: map[string]any{}}
 	sources := newSourceCache()
 
 	ps, err := q.Ps(ctx, query.PsRequest{})
@@ -131,6 +168,13 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 	if ctx.Err() != nil {
 		return stats, query.ErrInterrupted
 	}
+	// Creation chains: the query layer's, as the goroutine page shows them
+	// live.
+	cd, err := q.CreationChains(ctx, 0)
+	if err != nil {
+		return stats, fmt.Errorf("report: creation chains: %w", err)
+	}
+	d.Notes = append(d.Notes, cd.Notes()...)
 	d.Rows = make([][]any, len(gs))
 	for i := range gs {
 		g := &gs[i]
@@ -145,13 +189,10 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		}
 		d.Rows[i] = []any{r.ID, r.Parent, d.str(r.State), d.str(r.Status), d.str(r.WaitReason), r.WaitNs, d.str(r.Wait),
 			d.labels(&r), d.str(r.LabelsText), r.TaskID, d.str(r.Task), d.str(r.Group), d.str(r.Location), d.str(r.CreatedBy),
-			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start)}
-	}
-	if snap := src.Cached(); snap != nil {
-		d.Exited = snap.Exited
-	}
-	if d.Exited == nil {
-		d.Exited = []model.ExitedGoroutine{}
+			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start), []int{}}
+		if chain, ok := cd.Chain(g.ID); ok {
+			d.Rows[i][18] = d.chain(render.NewLinkDocs(chain))
+		}
 	}
 
 	tree, err := q.Tree(ctx, query.TreeRequest{OnlyGoroutines: true})

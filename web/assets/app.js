@@ -89,12 +89,14 @@ function loadReport() {
   const rows = raw.rows.map(a => ({id: a[0], parent: a[1], state: S[a[2]], status: S[a[3]], wait_reason: S[a[4]],
     wait_ns: a[5], wait: S[a[6]], labels: raw.label_sets[a[7]], labels_text: S[a[8]], task_id: a[9], task: S[a[10]],
     group: S[a[11]], location: S[a[12]], created_by: S[a[13]], system: a[14] === 1, stack: a[15],
-    go_statement: l3(a[16]), start: l3(a[17])}));
+    go_statement: l3(a[16]), start: l3(a[17]), chain: a[18]}));
+  // The creation chains' links, as the query layer computed them.
+  const links = raw.links.map(a => ({child_id: a[0], parent_id: a[1], go_statement: l3(a[2]), parent_alive: a[3] === 1,
+    parent_state: S[a[4]], parent_location: l3(a[5]), parent_exited_start: l3(a[6])}));
   const byId = new Map(rows.map(r => [r.id, r]));
-  const exited = new Map((raw.exited || []).map(e => [e.id, e]));
   const stacks = raw.stacks.map(s => ({frames: s.frames.map(f => ({function: str(f[0]), file: str(f[1]), line: f[2]})),
     more: s.more}));
-  return {raw, rows, byId, exited, stacks};
+  return {raw, rows, byId, links, stacks};
 }
 
 function cellText(r, col) {
@@ -147,30 +149,13 @@ function reportTable(p) {
   return {total, matched: matched.length, offset: off, rows: matched.slice(off, off + limit), groups: gs, columns: COLUMNS};
 }
 
-// reportChain walks parent ids through the report's goroutines and the
-// runtime's records of exited ones.
-function reportChain(row) {
-  const chain = [];
-  let cur = row;
-  const seen = new Set([row.id]);
-  while (cur && cur.parent && chain.length < 256 && !seen.has(cur.parent)) {
-    seen.add(cur.parent);
-    const p = REPORT.byId.get(cur.parent);
-    const e = p ? null : REPORT.exited.get(cur.parent);
-    chain.push({child_id: cur.id, parent_id: cur.parent, go_statement: cur.go_statement, parent_alive: !!p,
-      parent_state: p ? p.state : "exited", parent_location: p ? p.location : null,
-      parent_exited_start: e ? e.start : null});
-    cur = p || (e ? {id: e.id, parent: e.parent_id, go_statement: e.go_statement} : null);
-  }
-  return chain;
-}
-
 function reportGoroutine(id) {
   const row = REPORT.byId.get(+id);
   if (!row) throw new Error("goroutine " + id + ": unknown goroutine (not in this report)");
   const st = row.stack >= 0 ? REPORT.stacks[row.stack] : {frames: [], more: false};
   const cancel = REPORT.raw.cancel[String(row.id)];
-  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: reportChain(row), ancestors: []},
+  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: row.chain.map(i => REPORT.links[i]), ancestors: [],
+      ancestors_note: "a report holds no tracebackancestors stacks (the live view shows them); the creation chain above runs through them"},
     cancel: cancel || null, cancel_error: cancel ? "" : (REPORT.raw.cancel_note || ""), sources: REPORT.raw.sources,
     notes: row.stack < 0 ? ["this report holds no stack for this goroutine"] : []};
 }
@@ -417,13 +402,13 @@ async function showGoroutine(id) {
   }
   const stack = el("section", {id: "stack"}, el("h2", {}, "Stack"), frameList(w.stack, p.sources, w.stack_cut));
   const chain = el("section", {id: "creation"}, el("h2", {}, "Creation chain"),
-    w.creation_chain.length ? el("ol", {className: "chain"}, w.creation_chain.map(l => el("li", {},
-      "created by ", l.parent_alive ? gLink(l.parent_id) : (l.parent_id ? String(l.parent_id) + " (exited)" : "the runtime"),
+    w.creation_chain.length ? el("ol", {className: "chain"}, w.creation_chain.map(l => el("li", {"data-parent": l.parent_id},
+      "created by ", l.parent_alive ? gLink(l.parent_id) : (l.parent_id ? String(l.parent_id) + " (" + l.parent_state + ")" : "the runtime"),
       " at ", el("span", {className: "fn"}, loc(l.go_statement)),
       l.parent_alive ? el("span", {className: "muted"}, " — now " + l.parent_state + " at " + loc(l.parent_location)) : null,
       l.parent_exited_start ? el("span", {className: "muted"}, " — it ran " + loc(l.parent_exited_start)) : null))) : el("p", {className: "muted"}, "no creator (started by the runtime or main)"));
   const anc = el("section", {id: "ancestors"}, el("h2", {}, "Ancestors (GODEBUG=tracebackancestors)"),
-    w.ancestors && w.ancestors.length ? w.ancestors.map(a => el("div", {}, "goroutine " + a.id, frameList(a.stack, p.sources))) : el("p", {className: "muted"}, "none recorded"));
+    w.ancestors && w.ancestors.length ? w.ancestors.map(a => el("div", {}, "goroutine " + a.id, frameList(a.stack, p.sources))) : el("p", {className: "muted"}, w.ancestors_note || "none recorded"));
   const notes = (p.notes || []).length ? el("ul", {className: "notes"}, p.notes.map(n => el("li", {}, n))) : null;
   MAIN.replaceChildren(head, controls, notes || "", stack, cancelSection(p), chain, anc);
 }
