@@ -24,7 +24,12 @@ const (
 	// maxReportTasks bounds how many live tasks get a cancellation chain,
 	// and how many ended tasks get their where-terminated document.
 	maxReportTasks = 5000
+	// maxReportTopGroups bounds the groups of each Top grouping.
+	maxReportTopGroups = 500
 )
+
+// reportTopGroups are the Top page's groupings a report holds.
+var reportTopGroups = []string{"creation", "location", "start", "parent", "task", "group"}
 
 // reportData is the report's embedded JSON. Rows and stacks refer to
 // strings by index into Strings: 100k goroutines share few locations.
@@ -44,20 +49,23 @@ type reportData struct {
 	// (query.CreationChains), each once: [child_id, parent_id,
 	// go_statement, parent_alive (0/1), parent_state, parent_location,
 	// parent_exited_start], locations as [fn, file, line] or null.
-	Links           [][]any           `json:"links"`
-	Tree            any               `json:"tree"`
-	TaskTree        any               `json:"task_tree"`
-	Terminated      map[string]any    `json:"terminated"`
-	WhereTerminated map[string]any    `json:"where_terminated"`
-	Swallowed       map[string]any    `json:"swallowed"`
-	Cancel          map[string]any    `json:"cancel"`
-	CancelNote      string            `json:"cancel_note"`
-	Sources         map[string]string `json:"sources"`
-	Notes           []string          `json:"notes"`
-	stringIndex     map[string]int    `json:"-"`
-	labelIndex      map[string]int    `json:"-"`
-	stackIndex      map[string]int    `json:"-"`
-	linkIndex       map[string]int    `json:"-"`
+	Links           [][]any        `json:"links"`
+	Tree            any            `json:"tree"`
+	TaskTree        any            `json:"task_tree"`
+	Terminated      map[string]any `json:"terminated"`
+	WhereTerminated map[string]any `json:"where_terminated"`
+	Swallowed       map[string]any `json:"swallowed"`
+	Cancel          map[string]any `json:"cancel"`
+	CancelNote      string         `json:"cancel_note"`
+	// Top is what top says of the core's one snapshot (counts per group,
+	// no trend), by group key.
+	Top         map[string]query.TopView `json:"top"`
+	Sources     map[string]string        `json:"sources"`
+	Notes       []string                 `json:"notes"`
+	stringIndex map[string]int           `json:"-"`
+	labelIndex  map[string]int           `json:"-"`
+	stackIndex  map[string]int           `json:"-"`
+	linkIndex   map[string]int           `json:"-"`
 }
 
 type reportStack struct {
@@ -258,6 +266,16 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		d.CancelNote = "this goroutine runs no tracker task: the report holds no cancellation chain for it (the live view walks its frames' contexts)"
 	} else {
 		d.CancelNote = "the target does not use the tracker: a report holds no cancellation chains (the live view walks a goroutine's frame contexts)"
+	}
+	// Top: the one snapshot's counts, for each group key that needs no
+	// label key or stack.
+	d.Top = map[string]query.TopView{}
+	for _, group := range reportTopGroups {
+		td, err := q.TopOne(ctx, group, "", maxReportTopGroups)
+		if err != nil {
+			return stats, fmt.Errorf("report: top by %s: %w", group, err)
+		}
+		d.Top[group] = td.View()
 	}
 	if d.LabelSets == nil {
 		d.LabelSets = []map[string]string{}

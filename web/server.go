@@ -71,6 +71,12 @@ type Server struct {
 	last     model.StopState // where the target last stopped
 	lastErr  string
 	hasState bool
+	// run is the target the web view continued, while it runs.
+	run *webRun
+
+	// topMu guards series, the samples of the Top page.
+	topMu  sync.Mutex
+	series *query.TopSeries
 }
 
 // New returns a Server over src; ctl (nil for none) controls a live
@@ -85,7 +91,7 @@ func New(src query.Source, ctl Controller, lock *Lock) (*Server, error) {
 		return nil, fmt.Errorf("web: session token: %w", err)
 	}
 	s := &Server{src: src, q: query.New(src), ctl: ctl, lock: lock, token: hex.EncodeToString(b[:]),
-		mux: http.NewServeMux(), sources: newSourceCache()}
+		mux: http.NewServeMux(), sources: newSourceCache(), series: query.NewTopSeries(0)}
 	s.routes()
 	return s, nil
 }
@@ -109,6 +115,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/halt", s.post(s.halt))
 	s.mux.HandleFunc("POST /api/continue", s.post(s.cont))
 	s.mux.HandleFunc("POST /api/cancel", s.post(s.cancel))
+	s.mux.HandleFunc("GET /api/top", s.top)
+	s.mux.HandleFunc("POST /api/top/sample", s.post(s.topSample))
+	s.mux.HandleFunc("POST /api/top/clear", s.post(s.topClear))
 }
 
 // ServeHTTP serves the page and its JSON endpoints.
@@ -481,13 +490,20 @@ func (s *Server) noteStop(st model.StopState, err error) {
 }
 
 // halt stops a target the web view or the prompt continued; Halt is the
-// one session call allowed while Continue runs, so it takes no lock.
+// one session call allowed while Continue runs, so it takes no lock. A
+// target the web view continued is halted until its Continue returns.
 func (s *Server) halt(context.Context, *http.Request) (any, error) {
 	if !s.lock.Running() {
 		return nil, &httpError{http.StatusConflict, errors.New("the target is not running")}
 	}
-	if _, err := s.ctl.Halt(); err != nil {
+	r, err := s.stopRun(false)
+	if err != nil {
 		return nil, err
+	}
+	if r == nil { // the prompt continued it: its continue returns
+		if _, err := s.ctl.Halt(); err != nil {
+			return nil, err
+		}
 	}
 	return map[string]bool{"halted": true}, nil
 }
@@ -498,13 +514,7 @@ func (s *Server) cont(context.Context, *http.Request) (any, error) {
 	if !s.lock.TryAcquire() {
 		return nil, &httpError{http.StatusConflict, errors.New("the session is busy (the target is running or the prompt is running a command)")}
 	}
-	s.lock.setRunning(true)
-	go func() {
-		st, err := s.ctl.Continue()
-		s.noteStop(st, err)
-		s.lock.setRunning(false)
-		s.lock.Release()
-	}()
+	s.startRun()
 	return map[string]bool{"running": true}, nil
 }
 
