@@ -47,6 +47,9 @@ var ErrSameSample = errors.New("the target has not run since the last sample: sa
 // Len is how many samples the series keeps.
 func (s *TopSeries) Len() int { return len(s.samples) }
 
+// Samples returns the kept samples, oldest first.
+func (s *TopSeries) Samples() []model.Sample { return slices.Clone(s.samples) }
+
 // Last is the newest sample's snapshot, or nil.
 func (s *TopSeries) Last() *model.Snapshot {
 	if len(s.samples) == 0 {

@@ -168,8 +168,10 @@ func (s *Server) topView(group, label string, limit int) (topAnswer, error) {
 
 // topSample takes one sample of a live target. A target the web view
 // continued is halted, read and let run again (the pause is what that cost
-// it); a stopped target is read where it is and left stopped, unless run=1
-// asks to let it run after the read (the page's "every N s").
+// it). A stopped target is first let run for a moment and halted, as top
+// does at the prompt, so that the sample's time is known (a stop's own
+// time is not: it may be minutes old); it is then left stopped, unless
+// run=1 asks to let it run on (the page's "every N s").
 func (s *Server) topSample(ctx context.Context, r *http.Request) (any, error) {
 	group, label, limit := topParams(r)
 	if _, err := query.ParseTrendKey(group, label); err != nil {
@@ -177,32 +179,32 @@ func (s *Server) topSample(ctx context.Context, r *http.Request) (any, error) {
 	}
 	letRun := r.FormValue("run") == "1"
 	haltAsked := time.Now()
-	wasRunning := false
-	if s.lock.Running() {
-		run, err := s.stopRun(true)
-		if err != nil {
-			return nil, err
-		}
-		if run == nil {
-			return nil, &httpError{http.StatusConflict, errors.New("the prompt continued the target: halt it (here or at the prompt) to sample it")}
-		}
-		// The session is ours now.
-		if run.err != nil || run.st.Exited || run.st.Breakpoint != "" {
-			s.lock.Release()
-			return nil, &httpError{http.StatusConflict, fmt.Errorf("the target stopped by itself (%s): sampling ended and left it there", stopText(run.st, run.err))}
-		}
-		wasRunning = true
-	} else {
+	wasRunning := s.lock.Running()
+	if !wasRunning {
 		wait, cancel := context.WithTimeout(ctx, lockWait)
 		err := s.lock.Acquire(wait)
 		cancel()
 		if err != nil {
 			return nil, &httpError{http.StatusServiceUnavailable, errors.New("the session is busy (a command at the prompt): try again")}
 		}
+		s.startRun() // for a moment: the stop below is then known
 	}
+	run, err := s.stopRun(true)
+	if err != nil {
+		return nil, err
+	}
+	if run == nil {
+		return nil, &httpError{http.StatusConflict, errors.New("the prompt continued the target: halt it (here or at the prompt) to sample it")}
+	}
+	// The session is ours now.
+	if run.err != nil || run.st.Exited {
+		s.lock.Release()
+		return nil, &httpError{http.StatusConflict, fmt.Errorf("the target stopped by itself (%s): sampling ended", stopText(run.st, run.err))}
+	}
+	atBreakpoint := run.st.Breakpoint != ""
 	sample, err := s.q.SampleNow(ctx)
 	var resumed time.Time
-	if wasRunning || letRun {
+	if (wasRunning || letRun) && !atBreakpoint {
 		resumed = s.startRun() // the run holds the session from here
 	} else {
 		s.lock.Release()
@@ -211,14 +213,17 @@ func (s *Server) topSample(ctx context.Context, r *http.Request) (any, error) {
 		return nil, fmt.Errorf("sample: %w", err)
 	}
 	var pause time.Duration
-	if wasRunning {
+	if wasRunning && !resumed.IsZero() {
 		pause = resumed.Sub(haltAsked)
 	}
 	s.topMu.Lock()
 	err = s.series.Add(sample, pause, resumed)
 	s.topMu.Unlock()
-	if err != nil && !(errors.Is(err, query.ErrSameSample) && letRun) {
+	if err != nil {
 		return nil, &httpError{http.StatusConflict, err}
+	}
+	if atBreakpoint {
+		return nil, &httpError{http.StatusConflict, fmt.Errorf("sample taken; the target stopped by itself (%s): sampling ended and left it there", stopText(run.st, nil))}
 	}
 	return s.topView(group, label, limit)
 }

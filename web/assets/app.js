@@ -548,7 +548,8 @@ async function showTop() {
       el("label", {}, "every ", every, " s "),
       el("button", {id: "top-auto", onclick: () => { if (topState.on) stopAuto(); else { topState.every = Math.max(0.2, +every.value || 2); startAuto(); } }}, topState.on ? "Stop sampling" : "Start sampling"),
       el("button", {id: "top-clear", disabled: topState.on, onclick: async () => { try { renderTop(await livePost("top/clear", topQuery())); } catch (e) { setStatus(e.message, true); } }}, "Clear samples")),
-      el("p", {className: "muted"}, "Each sample halts the target while its goroutines are read, then lets it run again (if it was running); the pause is shown below. " +
+      el("p", {className: "muted"}, "Each sample halts the target while its goroutines are read, then lets it run again; the pause is shown below. " +
+        "A stopped target runs a moment before its sample (so that the sample's time is known) and stays stopped. " +
         "Sampling every N s lets the target run between samples; stopping leaves it running (Halt stops it)."));
   }
   parts.push(box);
@@ -558,7 +559,9 @@ async function showTop() {
 }
 
 async function sampleOnce() {
+  document.body.dataset.topBusy = "1";
   try { renderTop(await livePost("top/sample", topQuery())); } catch (e) { topError(e.message); }
+  document.body.dataset.topBusy = "";
   pollSession();
 }
 
@@ -580,6 +583,7 @@ function stopAuto() {
 async function topTick() {
   if (!topState.on) return;
   const started = Date.now();
+  document.body.dataset.topBusy = "1";
   try {
     const a = await livePost("top/sample", Object.assign({run: "1"}, topQuery()));
     if (location.hash === "#top" && document.getElementById("top")) renderTop(a);
@@ -587,6 +591,7 @@ async function topTick() {
     stopAuto();
     topError(e.message);
   }
+  document.body.dataset.topBusy = "";
   pollSession();
   if (topState.on) topState.timer = setTimeout(topTick, Math.max(0, topState.every * 1000 - (Date.now() - started)));
 }
@@ -603,7 +608,7 @@ function renderTop(a) {
   const v = a.view;
   const err = el("p", {className: "error", id: "top-error"});
   if (!v) {
-    box.replaceChildren(err, el("p", {id: "top-empty"}, "No sample yet. Sample now reads the goroutines where the target is; sampling every N s lets it run and halts it briefly for each sample."));
+    box.replaceChildren(err, el("p", {id: "top-empty"}, "No sample yet. Sample now reads the target's goroutines; sampling every N s lets it run and halts it briefly for each sample."));
     document.body.dataset.topSeq = "0";
     return;
   }
@@ -612,7 +617,9 @@ function renderTop(a) {
     a.live ? `sample ${v.seq}, ${v.samples} in the trend (it keeps the last ${a.window}), by ${v.by}: ${v.goroutines} goroutines` :
       `one snapshot, by ${v.by}: ${v.goroutines} goroutines`,
     trend ? `; ${human(v.interval_ns)} since the sample before` : "",
-    a.live ? el("span", {id: "top-pause"}, `; this sample paused the target ${pauseText(v.pause_ns)} (max ${pauseText(v.max_pause_ns)}), it ran ${(100 * v.duty_cycle).toFixed(1)}% of the time`) : null);
+    a.live ? el("span", {id: "top-pause"}, v.pause_ns > 0 ?
+      `; this sample paused the target ${human(v.pause_ns)} (max ${pauseText(v.max_pause_ns)}), it ran ${(100 * v.duty_cycle).toFixed(1)}% of the time` :
+      `; the target was stopped before this sample (it ran a moment, so that the sample's time is known)` + (v.max_pause_ns > 0 ? `; longest pause ${human(v.max_pause_ns)}` : "")) : null);
   const cols = trend ? ["COUNT", "Δ", "TREND", "NEW", "ENDED", "STATES", "VERDICT", "KEY"] : ["COUNT", "STATES", "KEY"];
   const rows = v.groups.map(g => el("tr", {"data-key": g.key},
     el("td", {className: "num"}, String(g.count)),
