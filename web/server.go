@@ -1,9 +1,10 @@
 // Package web is dlv-tasks' browser face: an http.Handler over the query
 // layer that serves the ps table (filters, group-by, sort, server-side
 // paging), the creation tree, goroutine pages (stack with source lines,
-// creation chain, ancestors, cancellation chain), ended tasks and
-// swallowed cancellations, and on a live target halt, continue and cancel;
-// and a self-contained HTML report of the same views (WriteReport).
+// creation chain, ancestors, cancellation chain), ended tasks,
+// swallowed cancellations and top (sparklines of the groups' counts over
+// samples it takes), and on a live target halt, continue and cancel; and a
+// self-contained HTML report of the same views (WriteReport).
 //
 // Like the prompt it holds no query logic: every answer is a query.Doc,
 // served as its JSON() to one page of plain JavaScript that renders target
@@ -496,14 +497,12 @@ func (s *Server) halt(context.Context, *http.Request) (any, error) {
 	if !s.lock.Running() {
 		return nil, &httpError{http.StatusConflict, errors.New("the target is not running")}
 	}
-	r, err := s.stopRun(false)
-	if err != nil {
-		return nil, err
-	}
-	if r == nil { // the prompt continued it: its continue returns
-		if _, err := s.ctl.Halt(); err != nil {
+	if r := s.currentRun(); r != nil {
+		if _, err := s.stopRun(r, false); err != nil {
 			return nil, err
 		}
+	} else if _, err := s.ctl.Halt(); err != nil { // the prompt continued it: its continue returns
+		return nil, err
 	}
 	return map[string]bool{"halted": true}, nil
 }

@@ -33,9 +33,9 @@ type webRun struct {
 }
 
 // startRun continues the target in the background; the caller holds the
-// session lock, which the run keeps until the target stops. It returns
-// when the target was let run.
-func (s *Server) startRun() time.Time {
+// session lock, which the run keeps until the target stops. It returns the
+// run and when the target was let run.
+func (s *Server) startRun() (*webRun, time.Time) {
 	r := &webRun{done: make(chan struct{})}
 	s.mu.Lock()
 	s.run = r
@@ -56,23 +56,32 @@ func (s *Server) startRun() time.Time {
 		}
 		close(r.done)
 	}()
-	return resumed
+	return r, resumed
 }
 
-// stopRun halts the target the web view continued and waits until its
-// Continue returns; with keep the caller then holds the session lock. It
-// returns nil, nil when the web view did not continue the target (the
-// prompt did, or it does not run).
-func (s *Server) stopRun(keep bool) (*webRun, error) {
+// currentRun is the target the web view continued, while it runs, or nil.
+func (s *Server) currentRun() *webRun {
 	s.mu.Lock()
-	r := s.run
-	if r != nil {
-		r.keep = keep
+	defer s.mu.Unlock()
+	return s.run
+}
+
+// stopRun halts run's target and waits until its Continue returns. With
+// keep the caller then holds the session lock (owned), unless another
+// caller took it over first; otherwise, or when the target had already
+// stopped by itself, the run released it.
+func (s *Server) stopRun(r *webRun, keep bool) (owned bool, err error) {
+	s.mu.Lock()
+	if s.run != r { // it stopped by itself: the run released the session
+		s.mu.Unlock()
+		<-r.done
+		return false, nil
+	}
+	mine := keep && !r.keep // one caller takes the session over
+	if mine {
+		r.keep = true
 	}
 	s.mu.Unlock()
-	if r == nil {
-		return nil, nil
-	}
 	deadline := time.Now().Add(haltWait)
 	for {
 		_, herr := s.ctl.Halt()
@@ -80,7 +89,7 @@ func (s *Server) stopRun(keep bool) (*webRun, error) {
 		select {
 		case <-r.done:
 			retry.Stop()
-			return r, nil
+			return mine, nil
 		case <-retry.C:
 		}
 		if time.Now().Before(deadline) {
@@ -88,16 +97,18 @@ func (s *Server) stopRun(keep bool) (*webRun, error) {
 		}
 		s.mu.Lock()
 		if s.run == r { // still running: the run releases the lock when it stops
-			r.keep = false
+			if mine {
+				r.keep = false
+			}
 			s.mu.Unlock()
 			if herr != nil {
-				return nil, fmt.Errorf("halt: %w (the target may still be running)", herr)
+				return false, fmt.Errorf("halt: %w (the target may still be running)", herr)
 			}
-			return nil, errors.New("halt: the target did not stop")
+			return false, errors.New("halt: the target did not stop")
 		}
 		s.mu.Unlock()
 		<-r.done // it stopped as the deadline passed
-		return r, nil
+		return mine, nil
 	}
 }
 
@@ -128,11 +139,15 @@ type topAnswer struct {
 // snapshot's counts.
 func (s *Server) top(w http.ResponseWriter, r *http.Request) {
 	group, label, limit := topParams(r)
+	if _, err := query.ParseTrendKey(group, label); err != nil {
+		writeError(w, badRequest("%v", err))
+		return
+	}
 	if !s.live() {
 		s.read(func(ctx context.Context, _ *http.Request) (any, error) {
 			d, err := s.q.TopOne(ctx, group, label, limit)
 			if err != nil {
-				return nil, badRequest("%v", err)
+				return nil, err
 			}
 			v := d.View()
 			return topAnswer{View: &v, Window: 1}, nil
@@ -179,22 +194,33 @@ func (s *Server) topSample(ctx context.Context, r *http.Request) (any, error) {
 	}
 	letRun := r.FormValue("run") == "1"
 	haltAsked := time.Now()
-	wasRunning := s.lock.Running()
-	if !wasRunning {
+	acquire := func() error {
 		wait, cancel := context.WithTimeout(ctx, lockWait)
-		err := s.lock.Acquire(wait)
-		cancel()
-		if err != nil {
-			return nil, &httpError{http.StatusServiceUnavailable, errors.New("the session is busy (a command at the prompt): try again")}
+		defer cancel()
+		if err := s.lock.Acquire(wait); err != nil {
+			return &httpError{http.StatusServiceUnavailable, errors.New("the session is busy (a command at the prompt): try again")}
 		}
-		s.startRun() // for a moment: the stop below is then known
+		return nil
 	}
-	run, err := s.stopRun(true)
+	run := s.currentRun()
+	wasRunning := run != nil
+	if !wasRunning {
+		if s.lock.Running() {
+			return nil, &httpError{http.StatusConflict, errors.New("the prompt continued the target: halt it (here or at the prompt) to sample it")}
+		}
+		if err := acquire(); err != nil {
+			return nil, err
+		}
+		run, _ = s.startRun() // for a moment: the stop below is then known
+	}
+	owned, err := s.stopRun(run, true)
 	if err != nil {
 		return nil, err
 	}
-	if run == nil {
-		return nil, &httpError{http.StatusConflict, errors.New("the prompt continued the target: halt it (here or at the prompt) to sample it")}
+	if !owned { // it stopped by itself and let the session go
+		if err := acquire(); err != nil {
+			return nil, err
+		}
 	}
 	// The session is ours now.
 	if run.err != nil || run.st.Exited {
@@ -205,7 +231,7 @@ func (s *Server) topSample(ctx context.Context, r *http.Request) (any, error) {
 	sample, err := s.q.SampleNow(ctx)
 	var resumed time.Time
 	if (wasRunning || letRun) && !atBreakpoint {
-		resumed = s.startRun() // the run holds the session from here
+		_, resumed = s.startRun() // the run holds the session from here
 	} else {
 		s.lock.Release()
 	}

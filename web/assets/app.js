@@ -670,6 +670,7 @@ function schedulePoll(ms) {
 }
 
 async function control(what) {
+  if (what === "halt" && topState.on) stopAuto(); // a halt ends the sampling too
   try {
     await livePost(what);
     wasRunning = true;
