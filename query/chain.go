@@ -12,18 +12,29 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
-// DefaultMaxAncestorReads bounds how many goroutines' tracebackancestors
-// records CreationChains reads (one debugger call each).
-const DefaultMaxAncestorReads = 5000
+// Bounds of CreationChains: how many goroutines' tracebackancestors
+// records it reads (one debugger call each), and how many links all the
+// chains may hold together (a deep creation tree makes every chain long).
+const (
+	DefaultMaxAncestorReads = 5000
+	DefaultMaxChainLinks    = 5_000_000
+)
+
+// ChainsRequest bounds CreationChains (0: the defaults).
+type ChainsRequest struct {
+	MaxAncestorReads, MaxLinks int
+}
 
 // CreationChainsDoc is the creation chain of every live goroutine at this
 // stop, each the chain Where gives for that goroutine.
 type CreationChainsDoc struct {
 	notes
-	// IDs are the goroutines, ascending; Chains[i] is IDs[i]'s chain,
-	// nearest creator first.
-	IDs    []int64
-	Chains [][]chains.Link
+	// IDs are the goroutines whose chain the document holds, ascending;
+	// Chains[i] is IDs[i]'s chain, nearest creator first. Past MaxLinks,
+	// the remaining goroutines are left out and counted in Omitted.
+	IDs     []int64
+	Chains  [][]chains.Link
+	Omitted int
 	// AncestorReads counts the goroutines whose tracebackancestors records
 	// were read (those whose chain met a creator the runtime kept no record
 	// of).
@@ -83,28 +94,31 @@ func (d *CreationChainsDoc) Chain(id int64) ([]chains.Link, bool) {
 // the snapshot's live and exited goroutines, and, where it meets a
 // creator the runtime kept no record of, through that goroutine's own
 // GODEBUG=tracebackancestors records (Where reads them for every
-// goroutine; they change the chain only there). At most maxAncestorReads
-// goroutines' records are read (0: DefaultMaxAncestorReads); a note says
-// when the bound cut it.
-func (q *Querier) CreationChains(ctx context.Context, maxAncestorReads int) (*CreationChainsDoc, error) {
-	if maxAncestorReads <= 0 {
-		maxAncestorReads = DefaultMaxAncestorReads
+// goroutine; they change the chain only there). At most r.MaxAncestorReads
+// goroutines' records are read, and once the chains hold r.MaxLinks links
+// the remaining goroutines are left out; notes say when a bound cut.
+func (q *Querier) CreationChains(ctx context.Context, r ChainsRequest) (*CreationChainsDoc, error) {
+	if r.MaxAncestorReads <= 0 {
+		r.MaxAncestorReads = DefaultMaxAncestorReads
+	}
+	if r.MaxLinks <= 0 {
+		r.MaxLinks = DefaultMaxChainLinks
 	}
 	snap, err := q.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d := &CreationChainsDoc{IDs: make([]int64, 0, len(snap.Goroutines))}
+	ids := make([]int64, 0, len(snap.Goroutines))
 	for i := range snap.Goroutines {
-		d.IDs = append(d.IDs, snap.Goroutines[i].ID)
+		ids = append(ids, snap.Goroutines[i].ID)
 	}
-	slices.Sort(d.IDs)
-	d.IDs = slices.Compact(d.IDs)
-	d.Chains = make([][]chains.Link, len(d.IDs))
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	d := &CreationChainsDoc{IDs: make([]int64, 0, len(ids)), Chains: make([][]chains.Link, 0, len(ids))}
 	ancestorsOn := true
-	var cut, failed int
+	var cut, failed, links int
 	var firstErr error
-	for i, id := range d.IDs {
+	for i, id := range ids {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return nil, ErrInterrupted
 		}
@@ -113,7 +127,7 @@ func (q *Querier) CreationChains(ctx context.Context, maxAncestorReads int) (*Cr
 			return nil, err
 		}
 		if ancestorsOn && endsAtUnknownCreator(chain) {
-			if d.AncestorReads == maxAncestorReads {
+			if d.AncestorReads == r.MaxAncestorReads {
 				cut++
 			} else {
 				d.AncestorReads++
@@ -133,13 +147,21 @@ func (q *Querier) CreationChains(ctx context.Context, maxAncestorReads int) (*Cr
 				}
 			}
 		}
-		d.Chains[i] = chain
+		if links += len(chain); links > r.MaxLinks {
+			d.Omitted = len(ids) - i
+			break
+		}
+		d.IDs = append(d.IDs, id)
+		d.Chains = append(d.Chains, chain)
 	}
 	if cut > 0 {
-		d.notef("the tracebackancestors records of %d goroutines only were read: %d more creation chains stop at a creator without a record", maxAncestorReads, cut)
+		d.notef("the tracebackancestors records of %d goroutines only were read: %d more creation chains stop at a creator without a record", r.MaxAncestorReads, cut)
 	}
 	if failed > 0 {
 		d.notef("the tracebackancestors records of %d goroutines could not be read (first: %v)", failed, firstErr)
+	}
+	if d.Omitted > 0 {
+		d.notef("the creation chains of %d goroutines are left out: the chains hold more than %d links together", d.Omitted, r.MaxLinks)
 	}
 	return d, nil
 }

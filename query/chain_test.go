@@ -50,7 +50,7 @@ func holesFixture() *ancestorSource {
 
 func TestCreationChainsEqualWhere(t *testing.T) {
 	src := holesFixture()
-	d, err := New(src).CreationChains(bg, 0)
+	d, err := New(src).CreationChains(bg, ChainsRequest{})
 	require.NoError(t, err)
 	require.Equal(t, []int64{1, 5, 7, 9, 10}, d.IDs)
 	assert.Equal(t, []int64{9, 10}, src.calls, "records are read only where a chain meets an unrecorded creator")
@@ -87,21 +87,32 @@ func TestCreationChainsEqualWhere(t *testing.T) {
 
 func TestCreationChainsBoundsAncestorReads(t *testing.T) {
 	src := holesFixture()
-	d, err := New(src).CreationChains(bg, 1)
+	d, err := New(src).CreationChains(bg, ChainsRequest{MaxAncestorReads: 1})
 	require.NoError(t, err)
 	assert.Equal(t, []int64{9}, src.calls)
 	assert.Equal(t, []string{"the tracebackancestors records of 1 goroutines only were read: 1 more creation chains stop at a creator without a record"}, d.Notes())
 
 	src = holesFixture()
 	src.off = true
-	d, err = New(src).CreationChains(bg, 0)
+	d, err = New(src).CreationChains(bg, ChainsRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, []int64{9}, src.calls, "a target that keeps no records is asked once")
 	c9, _ := d.Chain(9)
 	assert.Len(t, c9, 1)
 
+	// Past the links bound, the rest is left out and said so: 1 (none),
+	// 5 (1), 7 (3) fit in 4 links.
+	src = holesFixture()
+	d, err = New(src).CreationChains(bg, ChainsRequest{MaxLinks: 4})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{1, 5, 7}, d.IDs)
+	assert.Equal(t, 2, d.Omitted)
+	_, ok := d.Chain(9)
+	assert.False(t, ok)
+	assert.Contains(t, d.Notes(), "the creation chains of 2 goroutines are left out: the chains hold more than 4 links together")
+
 	src = holesFixture()
 	src.fakeSource.snapErr = errBoom
-	_, err = New(src).CreationChains(bg, 0)
+	_, err = New(src).CreationChains(bg, ChainsRequest{})
 	assert.ErrorIs(t, err, errBoom)
 }

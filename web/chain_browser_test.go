@@ -56,7 +56,7 @@ func TestReportChainEqualsLiveAndQuery(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 
-	cd, err := query.New(s).CreationChains(context.Background(), 0)
+	cd, err := query.New(s).CreationChains(context.Background(), query.ChainsRequest{})
 	require.NoError(t, err)
 	require.Positive(t, cd.AncestorReads, "some chains meet creators without a record")
 

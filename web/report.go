@@ -42,13 +42,15 @@ type reportData struct {
 	// labels (index into LabelSets), labels_text, task_id, task, group,
 	// location, created_by, system (0/1), stack (index into Stacks, -1
 	// none), go_statement [fn, file, line], start [fn, file, line],
-	// creation chain (indexes into Links, nearest creator first)].
+	// creation chain (the index of its first link in Links, -1 for none,
+	// null when the report holds none)].
 	Rows   [][]any       `json:"rows"`
 	Stacks []reportStack `json:"stacks"`
 	// Links are the links of the creation chains the query layer computed
-	// (query.CreationChains), each once: [child_id, parent_id,
-	// go_statement, parent_alive (0/1), parent_state, parent_location,
-	// parent_exited_start], locations as [fn, file, line] or null.
+	// (query.CreationChains): [child_id, parent_id, go_statement,
+	// parent_alive (0/1), parent_state, parent_location,
+	// parent_exited_start, next (the next link's index, -1 at the end)],
+	// locations as [fn, file, line] or null.
 	Links           [][]any        `json:"links"`
 	Tree            any            `json:"tree"`
 	TaskTree        any            `json:"task_tree"`
@@ -123,17 +125,20 @@ func (d *reportData) optLoc(l *model.Location) any {
 	return d.loc(*l)
 }
 
-// chain stores a creation chain's links once each and returns their
-// indexes.
-func (d *reportData) chain(links []render.LinkDoc) []int {
-	out := make([]int, len(links))
-	for i, l := range links {
+// chain stores a creation chain and returns the index of its first link
+// (-1: an empty chain). Each link refers to the next one of the chain, and
+// chains that end alike share their links: a deep creation tree keeps one
+// link per goroutine, not one per goroutine and level.
+func (d *reportData) chain(links []render.LinkDoc) int {
+	next := -1
+	for i := len(links) - 1; i >= 0; i-- {
+		l := links[i]
 		alive := 0
 		if l.ParentAlive {
 			alive = 1
 		}
 		enc := []any{l.ChildID, l.ParentID, d.loc(l.GoStatement), alive, d.str(l.ParentState), d.optLoc(l.ParentLocation),
-			d.optLoc(l.ParentExitedStart)}
+			d.optLoc(l.ParentExitedStart), next}
 		key, _ := json.Marshal(enc)
 		j, ok := d.linkIndex[string(key)]
 		if !ok {
@@ -141,9 +146,9 @@ func (d *reportData) chain(links []render.LinkDoc) []int {
 			j = len(d.Links) - 1
 			d.linkIndex[string(key)] = j
 		}
-		out[i] = j
+		next = j
 	}
-	return out
+	return next
 }
 
 // ReportStats says what went into a report.
@@ -178,7 +183,7 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 	}
 	// Creation chains: the query layer's, as the goroutine page shows them
 	// live.
-	cd, err := q.CreationChains(ctx, 0)
+	cd, err := q.CreationChains(ctx, query.ChainsRequest{})
 	if err != nil {
 		return stats, fmt.Errorf("report: creation chains: %w", err)
 	}
@@ -197,7 +202,7 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		}
 		d.Rows[i] = []any{r.ID, r.Parent, d.str(r.State), d.str(r.Status), d.str(r.WaitReason), r.WaitNs, d.str(r.Wait),
 			d.labels(&r), d.str(r.LabelsText), r.TaskID, d.str(r.Task), d.str(r.Group), d.str(r.Location), d.str(r.CreatedBy),
-			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start), []int{}}
+			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start), nil}
 		if chain, ok := cd.Chain(g.ID); ok {
 			d.Rows[i][18] = d.chain(render.NewLinkDocs(chain))
 		}

@@ -92,7 +92,7 @@ function loadReport() {
     go_statement: l3(a[16]), start: l3(a[17]), chain: a[18]}));
   // The creation chains' links, as the query layer computed them.
   const links = raw.links.map(a => ({child_id: a[0], parent_id: a[1], go_statement: l3(a[2]), parent_alive: a[3] === 1,
-    parent_state: S[a[4]], parent_location: l3(a[5]), parent_exited_start: l3(a[6])}));
+    parent_state: S[a[4]], parent_location: l3(a[5]), parent_exited_start: l3(a[6]), next: a[7]}));
   const byId = new Map(rows.map(r => [r.id, r]));
   const stacks = raw.stacks.map(s => ({frames: s.frames.map(f => ({function: str(f[0]), file: str(f[1]), line: f[2]})),
     more: s.more}));
@@ -149,15 +149,24 @@ function reportTable(p) {
   return {total, matched: matched.length, offset: off, rows: matched.slice(off, off + limit), groups: gs, columns: COLUMNS};
 }
 
+// reportChainOf reads a row's creation chain as the report stores it: its
+// first link, each link naming the next (the query layer computed them).
+function reportChainOf(row) {
+  const out = [];
+  for (let i = row.chain; i !== null && i >= 0 && out.length < REPORT.links.length; i = REPORT.links[i].next) out.push(REPORT.links[i]);
+  return out;
+}
+
 function reportGoroutine(id) {
   const row = REPORT.byId.get(+id);
   if (!row) throw new Error("goroutine " + id + ": unknown goroutine (not in this report)");
   const st = row.stack >= 0 ? REPORT.stacks[row.stack] : {frames: [], more: false};
   const cancel = REPORT.raw.cancel[String(row.id)];
-  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: row.chain.map(i => REPORT.links[i]), ancestors: [],
+  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: reportChainOf(row), ancestors: [],
       ancestors_note: "a report holds no tracebackancestors stacks (the live view shows them); the creation chain above runs through them"},
     cancel: cancel || null, cancel_error: cancel ? "" : (REPORT.raw.cancel_note || ""), sources: REPORT.raw.sources,
-    notes: row.stack < 0 ? ["this report holds no stack for this goroutine"] : []};
+    notes: [row.stack < 0 ? "this report holds no stack for this goroutine" : null,
+      row.chain === null ? "this report holds no creation chain for this goroutine (see the report's notes)" : null].filter(n => n)};
 }
 
 async function get(path, params) {
@@ -193,7 +202,9 @@ async function showTable() {
     el("label", {}, "state ", el("input", {id: "f-state", value: table.state, placeholder: "chan receive,running"})),
     el("label", {}, "group by ", groupSelect()),
     el("button", {type: "submit", id: "f-apply"}, "Apply"));
-  MAIN.replaceChildren(el("h1", {}, "Goroutines"), form, el("div", {id: "groups"}), el("div", {id: "ps"}));
+  const notes = !LIVE && (REPORT.raw.notes || []).length ?
+    el("ul", {className: "notes", id: "report-notes"}, REPORT.raw.notes.map(n => el("li", {}, n))) : "";
+  MAIN.replaceChildren(el("h1", {}, "Goroutines"), notes, form, el("div", {id: "groups"}), el("div", {id: "ps"}));
   await renderTable();
 }
 
