@@ -47,10 +47,11 @@ type reportData struct {
 	Rows   [][]any       `json:"rows"`
 	Stacks []reportStack `json:"stacks"`
 	// Links are the links of the creation chains the query layer computed
-	// (query.CreationChains): [child_id, parent_id, go_statement,
-	// parent_alive (0/1), parent_state, parent_location,
-	// parent_exited_start, next (the next link's index, -1 at the end)],
-	// locations as [fn, file, line] or null.
+	// (query.CreationChains): [parent_id, go_statement, parent_alive
+	// (0/1), parent_state, parent_location, parent_exited_start, next (the
+	// next link's index, -1 at the end), and child_id only where the child
+	// is not the goroutine or the previous link's parent], locations as
+	// [fn, file, line] or null.
 	Links           [][]any        `json:"links"`
 	Tree            any            `json:"tree"`
 	TaskTree        any            `json:"task_tree"`
@@ -125,11 +126,14 @@ func (d *reportData) optLoc(l *model.Location) any {
 	return d.loc(*l)
 }
 
-// chain stores a creation chain and returns the index of its first link
-// (-1: an empty chain). Each link refers to the next one of the chain, and
-// chains that end alike share their links: a deep creation tree keeps one
-// link per goroutine, not one per goroutine and level.
-func (d *reportData) chain(links []render.LinkDoc) int {
+// chain stores the creation chain of goroutine id and returns the index of
+// its first link (-1: an empty chain). Each link refers to the next one of
+// the chain, and chains that end alike share their links: a deep creation
+// tree keeps one link per goroutine, not one per goroutine and level. A
+// link leaves out its child, which is the goroutine for the first link and
+// the previous link's parent after (as chains.CreationChain walks); a link
+// that breaks that rule carries its child.
+func (d *reportData) chain(id int64, links []render.LinkDoc) int {
 	next := -1
 	for i := len(links) - 1; i >= 0; i-- {
 		l := links[i]
@@ -137,8 +141,15 @@ func (d *reportData) chain(links []render.LinkDoc) int {
 		if l.ParentAlive {
 			alive = 1
 		}
-		enc := []any{l.ChildID, l.ParentID, d.loc(l.GoStatement), alive, d.str(l.ParentState), d.optLoc(l.ParentLocation),
+		enc := []any{l.ParentID, d.loc(l.GoStatement), alive, d.str(l.ParentState), d.optLoc(l.ParentLocation),
 			d.optLoc(l.ParentExitedStart), next}
+		child := id
+		if i > 0 {
+			child = links[i-1].ParentID
+		}
+		if l.ChildID != child {
+			enc = append(enc, l.ChildID)
+		}
 		key, _ := json.Marshal(enc)
 		j, ok := d.linkIndex[string(key)]
 		if !ok {
@@ -204,7 +215,7 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 			d.labels(&r), d.str(r.LabelsText), r.TaskID, d.str(r.Task), d.str(r.Group), d.str(r.Location), d.str(r.CreatedBy),
 			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start), nil}
 		if chain, ok := cd.Chain(g.ID); ok {
-			d.Rows[i][18] = d.chain(render.NewLinkDocs(chain))
+			d.Rows[i][18] = d.chain(g.ID, render.NewLinkDocs(chain))
 		}
 	}
 

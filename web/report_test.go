@@ -13,8 +13,8 @@ import (
 // readChain follows a stored chain's links as the page does.
 func readChain(d *reportData, first int) []int64 {
 	var parents []int64
-	for i := first; i >= 0 && len(parents) <= len(d.Links); i = d.Links[i][7].(int) {
-		parents = append(parents, d.Links[i][1].(int64))
+	for i := first; i >= 0 && len(parents) <= len(d.Links); i = d.Links[i][6].(int) {
+		parents = append(parents, d.Links[i][0].(int64))
 	}
 	return parents
 }
@@ -30,7 +30,7 @@ func TestReportChainsShareTheirEnds(t *testing.T) {
 	firsts := map[int64]int{}
 	for n := int64(2); n <= 100; n++ {
 		chain = append([]render.LinkDoc{link(n, n-1)}, chain...)
-		firsts[n] = d.chain(chain)
+		firsts[n] = d.chain(n, chain)
 	}
 	assert.Len(t, d.Links, 99, "one link a goroutine, not one a goroutine and level")
 	for n := int64(2); n <= 100; n++ {
@@ -39,11 +39,20 @@ func TestReportChainsShareTheirEnds(t *testing.T) {
 		assert.Equal(t, n-1, got[0])
 		assert.Equal(t, int64(1), got[len(got)-1])
 	}
-	assert.Equal(t, -1, d.chain(nil), "an empty chain")
+	assert.Equal(t, -1, d.chain(1, nil), "an empty chain")
 	// A link that differs (its parent exited) is its own.
 	other := link(7, 6)
 	other.ParentAlive, other.ParentState = false, "exited"
-	i := d.chain([]render.LinkDoc{other})
+	i := d.chain(7, []render.LinkDoc{other})
 	assert.Len(t, d.Links, 100)
 	assert.Equal(t, []int64{6}, readChain(d, i))
+	// Goroutines created at one site by one creator share their link.
+	n := len(d.Links)
+	site := func(child int64) render.LinkDoc { l := link(child, 1); l.GoStatement.Line = 77; return l }
+	a, b := d.chain(200, []render.LinkDoc{site(200)}), d.chain(201, []render.LinkDoc{site(201)})
+	assert.Equal(t, a, b)
+	assert.Len(t, d.Links, n+1)
+	// A link whose child is not the previous parent keeps its child.
+	odd := d.chain(300, []render.LinkDoc{link(300, 5), link(42, 1)})
+	assert.Len(t, d.Links[d.Links[odd][6].(int)], 8)
 }

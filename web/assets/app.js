@@ -91,8 +91,8 @@ function loadReport() {
     group: S[a[11]], location: S[a[12]], created_by: S[a[13]], system: a[14] === 1, stack: a[15],
     go_statement: l3(a[16]), start: l3(a[17]), chain: a[18]}));
   // The creation chains' links, as the query layer computed them.
-  const links = raw.links.map(a => ({child_id: a[0], parent_id: a[1], go_statement: l3(a[2]), parent_alive: a[3] === 1,
-    parent_state: S[a[4]], parent_location: l3(a[5]), parent_exited_start: l3(a[6]), next: a[7]}));
+  const links = raw.links.map(a => ({parent_id: a[0], go_statement: l3(a[1]), parent_alive: a[2] === 1,
+    parent_state: S[a[3]], parent_location: l3(a[4]), parent_exited_start: l3(a[5]), next: a[6], child_id: a[7]}));
   const byId = new Map(rows.map(r => [r.id, r]));
   const stacks = raw.stacks.map(s => ({frames: s.frames.map(f => ({function: str(f[0]), file: str(f[1]), line: f[2]})),
     more: s.more}));
@@ -153,7 +153,12 @@ function reportTable(p) {
 // first link, each link naming the next (the query layer computed them).
 function reportChainOf(row) {
   const out = [];
-  for (let i = row.chain; i !== null && i >= 0 && out.length < REPORT.links.length; i = REPORT.links[i].next) out.push(REPORT.links[i]);
+  let child = row.id;
+  for (let i = row.chain; i !== null && i >= 0 && out.length < REPORT.links.length; i = REPORT.links[i].next) {
+    const l = REPORT.links[i];
+    out.push(Object.assign({}, l, {child_id: l.child_id === undefined ? child : l.child_id}));
+    child = l.parent_id;
+  }
   return out;
 }
 
