@@ -397,6 +397,7 @@ func TestReportInBrowser(t *testing.T) {
 	checkTableAgainstPs(t, ctx, s)
 	checkHostileStringsAreText(t, ctx)
 	exerciseViews(t, ctx, s)
+	checkReportTop(t, ctx, s)
 }
 
 // tracingStop reports whether /proc says the process is stopped by the

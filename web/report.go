@@ -13,6 +13,7 @@ import (
 	"github.com/dlv-tasks/dlv-tasks/chains"
 	"github.com/dlv-tasks/dlv-tasks/model"
 	"github.com/dlv-tasks/dlv-tasks/query"
+	"github.com/dlv-tasks/dlv-tasks/render"
 )
 
 // Report bounds: what a report holds beyond the goroutines themselves.
@@ -23,7 +24,12 @@ const (
 	// maxReportTasks bounds how many live tasks get a cancellation chain,
 	// and how many ended tasks get their where-terminated document.
 	maxReportTasks = 5000
+	// maxReportTopGroups bounds the groups of each Top grouping.
+	maxReportTopGroups = 500
 )
+
+// reportTopGroups are the Top page's groupings a report holds.
+var reportTopGroups = []string{"creation", "location", "start", "parent", "task", "group"}
 
 // reportData is the report's embedded JSON. Rows and stacks refer to
 // strings by index into Strings: 100k goroutines share few locations.
@@ -35,22 +41,34 @@ type reportData struct {
 	// Rows are [id, parent, state, status, wait_reason, wait_ns, wait,
 	// labels (index into LabelSets), labels_text, task_id, task, group,
 	// location, created_by, system (0/1), stack (index into Stacks, -1
-	// none), go_statement [fn, file, line], start [fn, file, line]].
-	Rows            [][]any                 `json:"rows"`
-	Stacks          []reportStack           `json:"stacks"`
-	Exited          []model.ExitedGoroutine `json:"exited"`
-	Tree            any                     `json:"tree"`
-	TaskTree        any                     `json:"task_tree"`
-	Terminated      map[string]any          `json:"terminated"`
-	WhereTerminated map[string]any          `json:"where_terminated"`
-	Swallowed       map[string]any          `json:"swallowed"`
-	Cancel          map[string]any          `json:"cancel"`
-	CancelNote      string                  `json:"cancel_note"`
-	Sources         map[string]string       `json:"sources"`
-	Notes           []string                `json:"notes"`
-	stringIndex     map[string]int          `json:"-"`
-	labelIndex      map[string]int          `json:"-"`
-	stackIndex      map[string]int          `json:"-"`
+	// none), go_statement [fn, file, line], start [fn, file, line],
+	// creation chain (the index of its first link in Links, -1 for none,
+	// null when the report holds none)].
+	Rows   [][]any       `json:"rows"`
+	Stacks []reportStack `json:"stacks"`
+	// Links are the links of the creation chains the query layer computed
+	// (query.CreationChains): [parent_id, go_statement, parent_alive
+	// (0/1), parent_state, parent_location, parent_exited_start, next (the
+	// next link's index, -1 at the end), and child_id only where the child
+	// is not the goroutine or the previous link's parent], locations as
+	// [fn, file, line] or null.
+	Links           [][]any        `json:"links"`
+	Tree            any            `json:"tree"`
+	TaskTree        any            `json:"task_tree"`
+	Terminated      map[string]any `json:"terminated"`
+	WhereTerminated map[string]any `json:"where_terminated"`
+	Swallowed       map[string]any `json:"swallowed"`
+	Cancel          map[string]any `json:"cancel"`
+	CancelNote      string         `json:"cancel_note"`
+	// Top is what top says of the core's one snapshot (counts per group,
+	// no trend), by group key.
+	Top         map[string]query.TopView `json:"top"`
+	Sources     map[string]string        `json:"sources"`
+	Notes       []string                 `json:"notes"`
+	stringIndex map[string]int           `json:"-"`
+	labelIndex  map[string]int           `json:"-"`
+	stackIndex  map[string]int           `json:"-"`
+	linkIndex   map[string]int           `json:"-"`
 }
 
 type reportStack struct {
@@ -101,6 +119,49 @@ func (d *reportData) stack(st model.Stack, sources *sourceCache) int {
 	return len(d.Stacks) - 1
 }
 
+func (d *reportData) optLoc(l *model.Location) any {
+	if l == nil {
+		return nil
+	}
+	return d.loc(*l)
+}
+
+// chain stores the creation chain of goroutine id and returns the index of
+// its first link (-1: an empty chain). Each link refers to the next one of
+// the chain, and chains that end alike share their links: a deep creation
+// tree keeps one link per goroutine, not one per goroutine and level. A
+// link leaves out its child, which is the goroutine for the first link and
+// the previous link's parent after (as chains.CreationChain walks); a link
+// that breaks that rule carries its child.
+func (d *reportData) chain(id int64, links []render.LinkDoc) int {
+	next := -1
+	for i := len(links) - 1; i >= 0; i-- {
+		l := links[i]
+		alive := 0
+		if l.ParentAlive {
+			alive = 1
+		}
+		enc := []any{l.ParentID, d.loc(l.GoStatement), alive, d.str(l.ParentState), d.optLoc(l.ParentLocation),
+			d.optLoc(l.ParentExitedStart), next}
+		child := id
+		if i > 0 {
+			child = links[i-1].ParentID
+		}
+		if l.ChildID != child {
+			enc = append(enc, l.ChildID)
+		}
+		key, _ := json.Marshal(enc)
+		j, ok := d.linkIndex[string(key)]
+		if !ok {
+			d.Links = append(d.Links, enc)
+			j = len(d.Links) - 1
+			d.linkIndex[string(key)] = j
+		}
+		next = j
+	}
+	return next
+}
+
 // ReportStats says what went into a report.
 type ReportStats struct {
 	Goroutines, Stacks, Bytes int
@@ -114,7 +175,7 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 	var stats ReportStats
 	q := query.New(src)
 	d := &reportData{Title: title, Created: time.Now().UTC(), stringIndex: map[string]int{}, labelIndex: map[string]int{},
-		stackIndex: map[string]int{}, Sources: map[string]string{}, Cancel: map[string]any{}, WhereTerminated: map[string]any{}}
+		stackIndex: map[string]int{}, linkIndex: map[string]int{}, Links: [][]any{}, Sources: map[string]string{}, Cancel: map[string]any{}, WhereTerminated: map[string]any{}}
 	sources := newSourceCache()
 
 	ps, err := q.Ps(ctx, query.PsRequest{})
@@ -131,6 +192,13 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 	if ctx.Err() != nil {
 		return stats, query.ErrInterrupted
 	}
+	// Creation chains: the query layer's, as the goroutine page shows them
+	// live.
+	cd, err := q.CreationChains(ctx, query.ChainsRequest{})
+	if err != nil {
+		return stats, fmt.Errorf("report: creation chains: %w", err)
+	}
+	d.Notes = append(d.Notes, cd.Notes()...)
 	d.Rows = make([][]any, len(gs))
 	for i := range gs {
 		g := &gs[i]
@@ -145,13 +213,10 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		}
 		d.Rows[i] = []any{r.ID, r.Parent, d.str(r.State), d.str(r.Status), d.str(r.WaitReason), r.WaitNs, d.str(r.Wait),
 			d.labels(&r), d.str(r.LabelsText), r.TaskID, d.str(r.Task), d.str(r.Group), d.str(r.Location), d.str(r.CreatedBy),
-			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start)}
-	}
-	if snap := src.Cached(); snap != nil {
-		d.Exited = snap.Exited
-	}
-	if d.Exited == nil {
-		d.Exited = []model.ExitedGoroutine{}
+			sys, stackIdx, d.loc(chains.CreationSite(g)), d.loc(g.Start), nil}
+		if chain, ok := cd.Chain(g.ID); ok {
+			d.Rows[i][18] = d.chain(g.ID, render.NewLinkDocs(chain))
+		}
 	}
 
 	tree, err := q.Tree(ctx, query.TreeRequest{OnlyGoroutines: true})
@@ -217,6 +282,16 @@ func WriteReport(ctx context.Context, src query.Source, title string, w io.Write
 		d.CancelNote = "this goroutine runs no tracker task: the report holds no cancellation chain for it (the live view walks its frames' contexts)"
 	} else {
 		d.CancelNote = "the target does not use the tracker: a report holds no cancellation chains (the live view walks a goroutine's frame contexts)"
+	}
+	// Top: the one snapshot's counts, for each group key that needs no
+	// label key or stack.
+	d.Top = map[string]query.TopView{}
+	for _, group := range reportTopGroups {
+		td, err := q.TopOne(ctx, group, "", maxReportTopGroups)
+		if err != nil {
+			return stats, fmt.Errorf("report: top by %s: %w", group, err)
+		}
+		d.Top[group] = td.View()
 	}
 	if d.LabelSets == nil {
 		d.LabelSets = []map[string]string{}

@@ -1,9 +1,10 @@
 // Package web is dlv-tasks' browser face: an http.Handler over the query
 // layer that serves the ps table (filters, group-by, sort, server-side
 // paging), the creation tree, goroutine pages (stack with source lines,
-// creation chain, ancestors, cancellation chain), ended tasks and
-// swallowed cancellations, and on a live target halt, continue and cancel;
-// and a self-contained HTML report of the same views (WriteReport).
+// creation chain, ancestors, cancellation chain), ended tasks,
+// swallowed cancellations and top (sparklines of the groups' counts over
+// samples it takes), and on a live target halt, continue and cancel; and a
+// self-contained HTML report of the same views (WriteReport).
 //
 // Like the prompt it holds no query logic: every answer is a query.Doc,
 // served as its JSON() to one page of plain JavaScript that renders target
@@ -71,6 +72,12 @@ type Server struct {
 	last     model.StopState // where the target last stopped
 	lastErr  string
 	hasState bool
+	// run is the target the web view continued, while it runs.
+	run *webRun
+
+	// topMu guards series, the samples of the Top page.
+	topMu  sync.Mutex
+	series *query.TopSeries
 }
 
 // New returns a Server over src; ctl (nil for none) controls a live
@@ -85,7 +92,7 @@ func New(src query.Source, ctl Controller, lock *Lock) (*Server, error) {
 		return nil, fmt.Errorf("web: session token: %w", err)
 	}
 	s := &Server{src: src, q: query.New(src), ctl: ctl, lock: lock, token: hex.EncodeToString(b[:]),
-		mux: http.NewServeMux(), sources: newSourceCache()}
+		mux: http.NewServeMux(), sources: newSourceCache(), series: query.NewTopSeries(0)}
 	s.routes()
 	return s, nil
 }
@@ -109,6 +116,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/halt", s.post(s.halt))
 	s.mux.HandleFunc("POST /api/continue", s.post(s.cont))
 	s.mux.HandleFunc("POST /api/cancel", s.post(s.cancel))
+	s.mux.HandleFunc("GET /api/top", s.top)
+	s.mux.HandleFunc("POST /api/top/sample", s.post(s.topSample))
+	s.mux.HandleFunc("POST /api/top/clear", s.post(s.topClear))
 }
 
 // ServeHTTP serves the page and its JSON endpoints.
@@ -481,12 +491,17 @@ func (s *Server) noteStop(st model.StopState, err error) {
 }
 
 // halt stops a target the web view or the prompt continued; Halt is the
-// one session call allowed while Continue runs, so it takes no lock.
+// one session call allowed while Continue runs, so it takes no lock. A
+// target the web view continued is halted until its Continue returns.
 func (s *Server) halt(context.Context, *http.Request) (any, error) {
 	if !s.lock.Running() {
 		return nil, &httpError{http.StatusConflict, errors.New("the target is not running")}
 	}
-	if _, err := s.ctl.Halt(); err != nil {
+	if r := s.currentRun(); r != nil {
+		if _, err := s.stopRun(r, false); err != nil {
+			return nil, err
+		}
+	} else if _, err := s.ctl.Halt(); err != nil { // the prompt continued it: its continue returns
 		return nil, err
 	}
 	return map[string]bool{"halted": true}, nil
@@ -498,13 +513,7 @@ func (s *Server) cont(context.Context, *http.Request) (any, error) {
 	if !s.lock.TryAcquire() {
 		return nil, &httpError{http.StatusConflict, errors.New("the session is busy (the target is running or the prompt is running a command)")}
 	}
-	s.lock.setRunning(true)
-	go func() {
-		st, err := s.ctl.Continue()
-		s.noteStop(st, err)
-		s.lock.setRunning(false)
-		s.lock.Release()
-	}()
+	s.startRun()
 	return map[string]bool{"running": true}, nil
 }
 

@@ -89,12 +89,14 @@ function loadReport() {
   const rows = raw.rows.map(a => ({id: a[0], parent: a[1], state: S[a[2]], status: S[a[3]], wait_reason: S[a[4]],
     wait_ns: a[5], wait: S[a[6]], labels: raw.label_sets[a[7]], labels_text: S[a[8]], task_id: a[9], task: S[a[10]],
     group: S[a[11]], location: S[a[12]], created_by: S[a[13]], system: a[14] === 1, stack: a[15],
-    go_statement: l3(a[16]), start: l3(a[17])}));
+    go_statement: l3(a[16]), start: l3(a[17]), chain: a[18]}));
+  // The creation chains' links, as the query layer computed them.
+  const links = raw.links.map(a => ({parent_id: a[0], go_statement: l3(a[1]), parent_alive: a[2] === 1,
+    parent_state: S[a[3]], parent_location: l3(a[4]), parent_exited_start: l3(a[5]), next: a[6], child_id: a[7]}));
   const byId = new Map(rows.map(r => [r.id, r]));
-  const exited = new Map((raw.exited || []).map(e => [e.id, e]));
   const stacks = raw.stacks.map(s => ({frames: s.frames.map(f => ({function: str(f[0]), file: str(f[1]), line: f[2]})),
     more: s.more}));
-  return {raw, rows, byId, exited, stacks};
+  return {raw, rows, byId, links, stacks};
 }
 
 function cellText(r, col) {
@@ -147,22 +149,17 @@ function reportTable(p) {
   return {total, matched: matched.length, offset: off, rows: matched.slice(off, off + limit), groups: gs, columns: COLUMNS};
 }
 
-// reportChain walks parent ids through the report's goroutines and the
-// runtime's records of exited ones.
-function reportChain(row) {
-  const chain = [];
-  let cur = row;
-  const seen = new Set([row.id]);
-  while (cur && cur.parent && chain.length < 256 && !seen.has(cur.parent)) {
-    seen.add(cur.parent);
-    const p = REPORT.byId.get(cur.parent);
-    const e = p ? null : REPORT.exited.get(cur.parent);
-    chain.push({child_id: cur.id, parent_id: cur.parent, go_statement: cur.go_statement, parent_alive: !!p,
-      parent_state: p ? p.state : "exited", parent_location: p ? p.location : null,
-      parent_exited_start: e ? e.start : null});
-    cur = p || (e ? {id: e.id, parent: e.parent_id, go_statement: e.go_statement} : null);
+// reportChainOf reads a row's creation chain as the report stores it: its
+// first link, each link naming the next (the query layer computed them).
+function reportChainOf(row) {
+  const out = [];
+  let child = row.id;
+  for (let i = row.chain; i !== null && i >= 0 && out.length < REPORT.links.length; i = REPORT.links[i].next) {
+    const l = REPORT.links[i];
+    out.push(Object.assign({}, l, {child_id: l.child_id === undefined ? child : l.child_id}));
+    child = l.parent_id;
   }
-  return chain;
+  return out;
 }
 
 function reportGoroutine(id) {
@@ -170,9 +167,11 @@ function reportGoroutine(id) {
   if (!row) throw new Error("goroutine " + id + ": unknown goroutine (not in this report)");
   const st = row.stack >= 0 ? REPORT.stacks[row.stack] : {frames: [], more: false};
   const cancel = REPORT.raw.cancel[String(row.id)];
-  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: reportChain(row), ancestors: []},
+  return {row, where: {stack: st.frames, stack_cut: st.more, creation_chain: reportChainOf(row), ancestors: [],
+      ancestors_note: "a report holds no tracebackancestors stacks (the live view shows them); the creation chain above runs through them"},
     cancel: cancel || null, cancel_error: cancel ? "" : (REPORT.raw.cancel_note || ""), sources: REPORT.raw.sources,
-    notes: row.stack < 0 ? ["this report holds no stack for this goroutine"] : []};
+    notes: [row.stack < 0 ? "this report holds no stack for this goroutine" : null,
+      row.chain === null ? "this report holds no creation chain for this goroutine (see the report's notes)" : null].filter(n => n)};
 }
 
 async function get(path, params) {
@@ -183,6 +182,11 @@ async function get(path, params) {
   if (path === "tasktree") return r.task_tree;
   if (path === "terminated") return r.terminated;
   if (path === "swallowed") return r.swallowed;
+  if (path === "top") {
+    const v = r.top[params.group || "creation"];
+    if (!v) throw new Error("a report holds the counts by " + Object.keys(r.top).join(", ") + " only");
+    return {live: false, running: false, view: v, window: 1};
+  }
   if (path.startsWith("goroutine/")) return reportGoroutine(path.slice(10));
   if (path.startsWith("terminated/")) {
     const d = r.where_terminated[path.slice(11)];
@@ -203,7 +207,9 @@ async function showTable() {
     el("label", {}, "state ", el("input", {id: "f-state", value: table.state, placeholder: "chan receive,running"})),
     el("label", {}, "group by ", groupSelect()),
     el("button", {type: "submit", id: "f-apply"}, "Apply"));
-  MAIN.replaceChildren(el("h1", {}, "Goroutines"), form, el("div", {id: "groups"}), el("div", {id: "ps"}));
+  const notes = !LIVE && (REPORT.raw.notes || []).length ?
+    el("ul", {className: "notes", id: "report-notes"}, REPORT.raw.notes.map(n => el("li", {}, n))) : "";
+  MAIN.replaceChildren(el("h1", {}, "Goroutines"), notes, form, el("div", {id: "groups"}), el("div", {id: "ps"}));
   await renderTable();
 }
 
@@ -417,13 +423,13 @@ async function showGoroutine(id) {
   }
   const stack = el("section", {id: "stack"}, el("h2", {}, "Stack"), frameList(w.stack, p.sources, w.stack_cut));
   const chain = el("section", {id: "creation"}, el("h2", {}, "Creation chain"),
-    w.creation_chain.length ? el("ol", {className: "chain"}, w.creation_chain.map(l => el("li", {},
-      "created by ", l.parent_alive ? gLink(l.parent_id) : (l.parent_id ? String(l.parent_id) + " (exited)" : "the runtime"),
+    w.creation_chain.length ? el("ol", {className: "chain"}, w.creation_chain.map(l => el("li", {"data-parent": l.parent_id},
+      "created by ", l.parent_alive ? gLink(l.parent_id) : (l.parent_id ? String(l.parent_id) + " (" + l.parent_state + ")" : "the runtime"),
       " at ", el("span", {className: "fn"}, loc(l.go_statement)),
       l.parent_alive ? el("span", {className: "muted"}, " — now " + l.parent_state + " at " + loc(l.parent_location)) : null,
       l.parent_exited_start ? el("span", {className: "muted"}, " — it ran " + loc(l.parent_exited_start)) : null))) : el("p", {className: "muted"}, "no creator (started by the runtime or main)"));
   const anc = el("section", {id: "ancestors"}, el("h2", {}, "Ancestors (GODEBUG=tracebackancestors)"),
-    w.ancestors && w.ancestors.length ? w.ancestors.map(a => el("div", {}, "goroutine " + a.id, frameList(a.stack, p.sources))) : el("p", {className: "muted"}, "none recorded"));
+    w.ancestors && w.ancestors.length ? w.ancestors.map(a => el("div", {}, "goroutine " + a.id, frameList(a.stack, p.sources))) : el("p", {className: "muted"}, w.ancestors_note || "none recorded"));
   const notes = (p.notes || []).length ? el("ul", {className: "notes"}, p.notes.map(n => el("li", {}, n))) : null;
   MAIN.replaceChildren(head, controls, notes || "", stack, cancelSection(p), chain, anc);
 }
@@ -496,6 +502,160 @@ async function showSwallowed() {
         el("td", {className: "state"}, s.state), el("td", {}, loc(s.location))))));
 }
 
+// ---- top: the groups' counts over samples ----
+
+const TOP_GROUPS = ["creation", "location", "start", "parent", "task", "group", "label"];
+const topState = {group: "creation", label: "", every: 2, on: false, timer: null};
+
+function topQuery() {
+  const q = {group: topState.group};
+  if (topState.group === "label") q.label = topState.label;
+  return q;
+}
+
+// The SVG namespace, from the page's own empty <svg> (the HTML parser puts
+// it there): the page names no address, not even a namespace's.
+const SVG_NS = document.getElementById("svg-proto").namespaceURI;
+
+// svgEl builds an SVG element; attribute values are numbers or fixed
+// words, never target strings.
+function svgEl(tag, attrs) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  return e;
+}
+
+// sparkline draws counts (oldest first) as a line scaled between their
+// minimum and maximum, one dot a sample.
+function sparkline(counts, times) {
+  const w = 120, h = 26, pad = 3;
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  const x = i => pad + i * (w - 2 * pad) / Math.max(1, counts.length - 1);
+  const y = c => hi > lo ? h - pad - (c - lo) * (h - 2 * pad) / (hi - lo) : h / 2;
+  const svg = svgEl("svg", {"class": "spark", width: w, height: h, viewBox: `0 0 ${w} ${h}`, "data-counts": counts.join(",")});
+  const title = svgEl("title");
+  title.textContent = counts.map((c, i) => (times && times[i] ? new Date(times[i]).toLocaleTimeString() + " " : "") + c).join("\n");
+  svg.appendChild(title);
+  svg.appendChild(svgEl("polyline", {points: counts.map((c, i) => x(i).toFixed(1) + "," + y(c).toFixed(1)).join(" "),
+    fill: "none", stroke: "currentColor", "stroke-width": 1.5}));
+  counts.forEach((c, i) => svg.appendChild(svgEl("circle", {cx: x(i).toFixed(1), cy: y(c).toFixed(1), r: 2, "data-count": c})));
+  return svg;
+}
+
+function pauseText(ns) { return ns > 0 ? human(ns) : "0"; }
+
+async function showTop() {
+  let a;
+  const box = el("div", {id: "top"});
+  MAIN.replaceChildren(el("h1", {}, "Top"), el("p", {}, "loading…"));
+  try { a = await get("top", topQuery()); } catch (e) { a = {error: e.message}; }
+  const groupSel = el("select", {id: "top-group", onchange: () => { topState.group = groupSel.value; showTop(); }},
+    TOP_GROUPS.filter(g => LIVE || g !== "label").map(g => el("option", {value: g}, g)));
+  groupSel.value = topState.group;
+  const form = el("form", {className: "filters", id: "top-form", onsubmit: e => { e.preventDefault(); topState.label = document.getElementById("top-label").value; showTop(); }},
+    el("label", {}, "group by ", groupSel),
+    topState.group === "label" ? el("label", {}, "label key ", el("input", {id: "top-label", value: topState.label, placeholder: "KEY"})) : null,
+    topState.group === "label" ? el("button", {type: "submit"}, "Apply") : null);
+  const parts = [el("h1", {}, "Top"), form];
+  if (a.live) {
+    const every = el("input", {id: "top-every", type: "number", min: "0.2", step: "0.1", value: topState.every, className: "short"});
+    parts.push(el("div", {className: "filters", id: "top-controls"},
+      el("button", {id: "top-sample", disabled: topState.on, onclick: () => sampleOnce()}, "Sample now"),
+      el("label", {}, "every ", every, " s "),
+      el("button", {id: "top-auto", onclick: () => { if (topState.on) stopAuto(); else { topState.every = Math.max(0.2, +every.value || 2); startAuto(); } }}, topState.on ? "Stop sampling" : "Start sampling"),
+      el("button", {id: "top-clear", disabled: topState.on, onclick: async () => { try { renderTop(await livePost("top/clear", topQuery())); } catch (e) { setStatus(e.message, true); } }}, "Clear samples")),
+      el("p", {className: "muted"}, "Each sample halts the target while its goroutines are read, then lets it run again; the pause is shown below. " +
+        "A stopped target runs a moment before its sample (so that the sample's time is known) and stays stopped. " +
+        "Sampling every N s lets the target run between samples; stopping leaves it running (Halt stops it)."));
+  }
+  parts.push(box);
+  MAIN.replaceChildren(...parts);
+  if (a.error) box.replaceChildren(el("p", {className: "error"}, a.error));
+  else renderTop(a);
+}
+
+async function sampleOnce() {
+  document.body.dataset.topBusy = "1";
+  try { renderTop(await livePost("top/sample", topQuery())); } catch (e) { topError(e.message); }
+  document.body.dataset.topBusy = "";
+  pollSession();
+}
+
+function startAuto() {
+  topState.on = true;
+  document.getElementById("top-auto").textContent = "Stop sampling";
+  for (const id of ["top-sample", "top-clear"]) document.getElementById(id).disabled = true;
+  topTick();
+}
+
+function stopAuto() {
+  topState.on = false;
+  clearTimeout(topState.timer);
+  const b = document.getElementById("top-auto");
+  if (b) { b.textContent = "Start sampling"; }
+  for (const id of ["top-sample", "top-clear"]) { const e = document.getElementById(id); if (e) e.disabled = false; }
+}
+
+async function topTick() {
+  if (!topState.on) return;
+  const started = Date.now();
+  document.body.dataset.topBusy = "1";
+  try {
+    const a = await livePost("top/sample", Object.assign({run: "1"}, topQuery()));
+    if (location.hash === "#top" && document.getElementById("top")) renderTop(a);
+  } catch (e) {
+    stopAuto();
+    topError(e.message);
+  }
+  document.body.dataset.topBusy = "";
+  pollSession();
+  if (topState.on) topState.timer = setTimeout(topTick, Math.max(0, topState.every * 1000 - (Date.now() - started)));
+}
+
+function topError(msg) {
+  const box = document.getElementById("top-error");
+  if (box) box.textContent = msg;
+  setStatus(msg, true);
+}
+
+function renderTop(a) {
+  const box = document.getElementById("top");
+  if (!box) return;
+  const v = a.view;
+  const err = el("p", {className: "error", id: "top-error"});
+  if (!v) {
+    box.replaceChildren(err, el("p", {id: "top-empty"}, "No sample yet. Sample now reads the target's goroutines; sampling every N s lets it run and halts it briefly for each sample."));
+    document.body.dataset.topSeq = "0";
+    return;
+  }
+  const trend = v.samples > 1;
+  const head = el("p", {id: "top-head"},
+    a.live ? `sample ${v.seq}, ${v.samples} in the trend (it keeps the last ${a.window}), by ${v.by}: ${v.goroutines} goroutines` :
+      `one snapshot, by ${v.by}: ${v.goroutines} goroutines`,
+    trend ? `; ${human(v.interval_ns)} since the sample before` : "",
+    a.live ? el("span", {id: "top-pause"}, v.pause_ns > 0 ?
+      `; this sample paused the target ${human(v.pause_ns)} (max ${pauseText(v.max_pause_ns)}), it ran ${(100 * v.duty_cycle).toFixed(1)}% of the time` :
+      `; the target was stopped before this sample (it ran a moment, so that the sample's time is known)` + (v.max_pause_ns > 0 ? `; longest pause ${human(v.max_pause_ns)}` : "")) : null);
+  const cols = trend ? ["COUNT", "Δ", "TREND", "NEW", "ENDED", "STATES", "VERDICT", "KEY"] : ["COUNT", "STATES", "KEY"];
+  const rows = v.groups.map(g => el("tr", {"data-key": g.key},
+    el("td", {className: "num"}, String(g.count)),
+    trend ? [el("td", {className: "num"}, (g.delta >= 0 ? "+" : "") + g.delta),
+      el("td", {className: "trend", title: g.counts.join(" → ")}, sparkline(g.counts, v.sample_times)),
+      el("td", {className: "num"}, String(g.new)), el("td", {className: "num"}, String(g.ended))] : [],
+    el("td", {className: "state"}, g.states),
+    trend ? el("td", {className: "verdict " + (g.verdict || "").replace(/[^a-z]/g, ""), title: g.why}, g.verdict) : null,
+    el("td", {}, g.key)));
+  box.replaceChildren(err, head,
+    v.warning ? el("p", {className: "error", id: "top-warning"}, "warning: " + v.warning) : "",
+    (v.notes || []).length ? el("ul", {className: "notes", id: "top-notes"}, v.notes.map(n => el("li", {}, n))) : "",
+    v.verdicts.length ? el("ul", {id: "top-verdicts"}, v.verdicts.map(t => el("li", {}, t))) : "",
+    el("table", {className: "ps", id: "top-table"}, el("thead", {}, el("tr", {}, cols.map(c => el("th", {}, c)))), el("tbody", {}, rows)),
+    v.more_groups ? el("p", {className: "muted"}, `… ${v.more_groups} more groups`) : "",
+    trend ? el("p", {id: "top-foot"}, `over ${v.samples} samples: ${v.hot} hot (running or runnable in every sample), ${v.stuck} stuck (same pc, still waiting)`) : "");
+  document.body.dataset.topSeq = String(v.seq);
+  document.body.dataset.topSamples = String(v.samples);
+}
+
 // ---- live controls ----
 
 async function pollSession() {
@@ -526,6 +686,7 @@ function schedulePoll(ms) {
 }
 
 async function control(what) {
+  if (what === "halt" && topState.on) stopAuto(); // a halt ends the sampling too
   try {
     await livePost(what);
     wasRunning = true;
@@ -537,12 +698,14 @@ async function control(what) {
 
 async function route() {
   const h = location.hash || "#ps";
+  if (h !== "#top" && topState.on) stopAuto();
   for (const a of document.querySelectorAll("nav a")) a.className = h.startsWith(a.getAttribute("href")) ? "on" : "";
   try {
     if (h.startsWith("#g/")) await showGoroutine(decodeURIComponent(h.slice(3)));
     else if (h === "#tree") await showTree();
     else if (h === "#terminated") await showTerminated();
     else if (h === "#swallowed") await showSwallowed();
+    else if (h === "#top") await showTop();
     else await showTable();
   } catch (e) {
     MAIN.replaceChildren(el("p", {className: "error"}, e.message));
