@@ -31,6 +31,10 @@ type inlineTable struct {
 	// own while it reads (SeekPC's base offsets), so concurrent stack reads
 	// (Session.Stacks) must not use it at once.
 	read sync.Mutex
+	// expanded caches expand's answer by pc (under read): each lookup
+	// scans a compile unit's DWARF, and the stacks of thousands of
+	// goroutines share a few hundred pcs.
+	expanded map[uint64][]inlinedCall
 
 	mu    sync.Mutex
 	names map[dwarf.Offset]string // abstract origin -> function name
@@ -112,6 +116,25 @@ func (t *inlineTable) lineAt(pc uint64) (file string, line int, ok bool) {
 func (t *inlineTable) expand(pc uint64) []inlinedCall {
 	t.read.Lock()
 	defer t.read.Unlock()
+	calls, ok := t.expanded[pc]
+	if !ok {
+		calls = t.expandLocked(pc)
+		if t.expanded == nil {
+			t.expanded = map[uint64][]inlinedCall{}
+		}
+		if len(t.expanded) < maxExpandedPCs {
+			t.expanded[pc] = calls
+		}
+	}
+	return append([]inlinedCall(nil), calls...)
+}
+
+// maxExpandedPCs bounds expand's cache (a corrupt target's stacks can hold
+// any number of distinct pcs).
+const maxExpandedPCs = 1 << 20
+
+// expandLocked is expand without the cache; t.read is held.
+func (t *inlineTable) expandLocked(pc uint64) []inlinedCall {
 	r := t.data.Reader()
 	cu, err := r.SeekPC(pc)
 	if err != nil || cu == nil || !cu.Children {

@@ -88,6 +88,9 @@ type Session struct {
 	// The runtime reader's tables of the executable, opened once (rtErr
 	// says why they cannot be).
 	rtOnce sync.Once
+	// delveGoroutinesCached: Delve has parsed every goroutine of this stop
+	// (see primeDelveGoroutines).
+	delveGoroutinesCached bool
 	// frozen is set for a low-pause snapshot of a live process (read as a
 	// core from the copy it made).
 	frozen   *frozenState
@@ -561,6 +564,7 @@ func (s *Session) Exited() (bool, int) {
 func (s *Session) invalidate() {
 	s.mu.Lock()
 	s.snap = nil
+	s.delveGoroutinesCached = false
 	s.trk.invalidate()
 	s.mu.Unlock()
 }

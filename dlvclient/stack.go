@@ -41,6 +41,7 @@ func (s *Session) Stack(id int64, depth int) ([]model.Frame, error) {
 // depth <= 0) and reporting whether the stack goes on below the last one:
 // more is true when the goroutine has more than depth frames.
 func (s *Session) StackCut(id int64, depth int) (frames []model.Frame, more bool, err error) {
+	s.primeDelveGoroutines()
 	if depth <= 0 {
 		depth = DefaultStackDepth
 	}

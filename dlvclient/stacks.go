@@ -25,6 +25,7 @@ const stackReaders = 4
 // stack that could not be read is returned with Unreadable set; once ctx is
 // done the remaining ones are "interrupted". Every id is in the result.
 func (s *Session) Stacks(ctx context.Context, ids []int64, depth int) map[int64]model.Stack {
+	s.primeDelveGoroutines() // before the readers start, once
 	out := make(map[int64]model.Stack, len(ids))
 	var mu sync.Mutex
 	work := make(chan int64)
@@ -54,6 +55,30 @@ func (s *Session) Stacks(ctx context.Context, ids []int64, depth int) map[int64]
 	close(work)
 	wg.Wait()
 	return out
+}
+
+// primeDelveGoroutines has Delve parse every goroutine of this stop once,
+// before the first stack of the stop is read.
+// Delve finds the goroutine of each Stacktrace call in its goroutine cache;
+// without it, FindGoroutine parses runtime.allgs from the start, ten at a
+// time, up to the goroutine asked for — so stacks of n goroutines cost n²/2
+// parses (5,000 stacks: 30 s). The runtime reader does not fill Delve's
+// cache, so one listing with a filter no goroutine passes does: Delve
+// parses every g and answers with nothing.
+func (s *Session) primeDelveGoroutines() {
+	s.mu.Lock()
+	done := s.delveGoroutinesCached
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	none := api.ListGoroutinesFilter{Kind: api.GoroutineLabel, Arg: "dlv-tasks.no-such-label\x00=\x00"}
+	if _, _, _, _, err := s.client.ListGoroutinesWithFilter(0, 0, []api.ListGoroutinesFilter{none}, nil, nil); err != nil {
+		return // the stacks are read all the same, only slower
+	}
+	s.mu.Lock()
+	s.delveGoroutinesCached = true
+	s.mu.Unlock()
 }
 
 // IndirectCalls reports which of pcs, return addresses of stack frames,
