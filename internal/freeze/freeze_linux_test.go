@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -194,13 +195,15 @@ func threadState(pid, tid int) byte {
 	return 0
 }
 
+// tasks lists the live threads of pid (not those exiting, which the
+// kernel reaps without a tracer's say).
 func tasks(t testing.TB, pid int) []int {
 	t.Helper()
 	tids, err := listThreads(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tids
+	return slices.DeleteFunc(tids, func(tid int) bool { return exiting(pid, tid) })
 }
 
 func sortedTIDs(ths []Thread) []int {
