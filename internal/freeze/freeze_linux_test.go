@@ -114,11 +114,13 @@ func startMeter(t testing.TB, args ...string) *meterTarget {
 		}
 	}()
 	t.Cleanup(func() {
+		// The shell first, so that it does not live to print "Killed"
+		// into the test's (or the benchmark's) output.
+		cmd.Process.Kill()
+		cmd.Wait()
 		if mt.pid > 0 {
 			syscall.Kill(mt.pid, syscall.SIGKILL)
 		}
-		cmd.Process.Kill()
-		cmd.Wait()
 		r.Close()
 	})
 	select {
