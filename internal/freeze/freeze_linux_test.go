@@ -26,6 +26,9 @@ import (
 // waits to be killed: FREEZE_TEST_HELPER=<pid> (and FREEZE_TEST_HELPER_SIGNAL=1
 // to first put the target's main thread in a signal-delivery-stop).
 func TestMain(m *testing.M) {
+	if exe := os.Getenv("FREEZE_TEST_PARENT"); exe != "" {
+		os.Exit(parentMain(exe))
+	}
 	if pid, err := strconv.Atoi(os.Getenv("FREEZE_TEST_HELPER")); err == nil {
 		testHoldSignals = os.Getenv("FREEZE_TEST_HELPER_HOLD") == "1"
 		os.Exit(helperMain(pid, os.Getenv("FREEZE_TEST_HELPER_SIGNAL") == "1"))
@@ -58,6 +61,37 @@ func helperMain(pid int, signalStop bool) int {
 	}
 	fmt.Printf("FROZEN %d %d\n", f.tr.tid, sig)
 	select {} // until killed
+}
+
+// parentMain starts exe as its child, sharing its stdout, prints "CHILD
+// <pid>", and reports on stdout every stop, continue and exit of the child
+// that a parent's wait4(WUNTRACED|WCONTINUED) sees, as "WAIT ..." lines.
+func parentMain(exe string) int {
+	pid, err := syscall.ForkExec(exe, []string{exe, "-n", "100"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parent:", err)
+		return 1
+	}
+	fmt.Printf("CHILD %d\n", pid)
+	for {
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, unix.WUNTRACED|unix.WCONTINUED, nil); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			fmt.Fprintln(os.Stderr, "parent: wait4:", err)
+			return 1
+		}
+		switch {
+		case ws.Stopped():
+			fmt.Printf("WAIT stopped %d\n", ws.StopSignal())
+		case ws.Continued():
+			fmt.Println("WAIT continued")
+		default:
+			fmt.Printf("WAIT exited %v\n", ws)
+			return 0
+		}
+	}
 }
 
 // signalDeliveryStop sends SIGUSR1 to the seized (not yet interrupted) main
@@ -719,6 +753,81 @@ func traced(pid int) bool {
 		}
 	}
 	return false
+}
+
+// TestParentSeesNoStop freezes and thaws a target whose parent watches it
+// with wait4(WUNTRACED|WCONTINUED), as a shell or a supervisor does: unlike
+// PTRACE_ATTACH's SIGSTOP, a seize and interrupt is no group stop, so the
+// parent must see nothing. A SIGTSTP sent afterwards, as a control, is the
+// first thing it sees.
+func TestParentSeesNoStop(t *testing.T) {
+	exe := testutil.BuildTarget(t, "pausemeter")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "FREEZE_TEST_PARENT="+exe)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var child int
+	t.Cleanup(func() {
+		if child > 0 {
+			syscall.Kill(child, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	next := func() string {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the parent's stdout closed")
+			}
+			return line
+		case <-time.After(30 * time.Second):
+			t.Fatal("nothing from the parent or its child within 30s")
+		}
+		return ""
+	}
+	for ready := false; child == 0 || !ready; {
+		line := next()
+		if _, err := fmt.Sscanf(line, "CHILD %d", &child); err == nil {
+			continue
+		}
+		ready = strings.HasPrefix(line, "READY ")
+	}
+	for i := 0; i < 3; i++ {
+		f, err := Freeze(child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFrozen(t, f)
+		if err := f.Thaw(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// SIGTSTP, not SIGSTOP, so that a stop by SIGSTOP cannot pass for it.
+	if err := syscall.Kill(child, syscall.SIGTSTP); err != nil {
+		t.Fatal(err)
+	}
+	if line := next(); line != fmt.Sprintf("WAIT stopped %d", syscall.SIGTSTP) {
+		t.Errorf("the parent first saw %q, want the control's stop: it saw the freeze", line)
+	}
+	syscall.Kill(child, syscall.SIGCONT)
+	if line := next(); line != "WAIT continued" {
+		t.Errorf("the parent then saw %q, want the control's continue", line)
+	}
 }
 
 // TestRefusals checks that Freeze refuses, with the reason, what it cannot
