@@ -830,6 +830,48 @@ func TestParentSeesNoStop(t *testing.T) {
 	}
 }
 
+// TestGroupStopKept freezes a target someone had stopped with SIGSTOP: its
+// threads are reported in the group stop, and Thaw leaves the process
+// stopped, as the signal intended, until a SIGCONT.
+func TestGroupStopKept(t *testing.T) {
+	mt := startMeter(t, "-n", "100")
+	if err := syscall.Kill(mt.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitState := func(want byte) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for _, tid := range tasks(t, mt.pid) {
+			for threadState(mt.pid, tid) != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("thread %d is in state %c, want %c", tid, threadState(mt.pid, tid), want)
+				}
+				time.Sleep(100 * time.Microsecond) // polling /proc: there is no event to wait on
+			}
+		}
+	}
+	waitState('T')
+	f, err := Freeze(mt.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrozen(t, f)
+	for _, th := range f.Threads() {
+		if !th.GroupStop {
+			t.Errorf("thread %d of a SIGSTOPped process is not reported in the group stop", th.TID)
+		}
+	}
+	if err := f.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	waitState('T') // stopped still, no longer traced
+	checkRunning(t, mt.pid)
+	if err := syscall.Kill(mt.pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	mt.awaitTicks(t, 5)
+}
+
 // TestRefusals checks that Freeze refuses, with the reason, what it cannot
 // freeze, and leaves the process as it was.
 func TestRefusals(t *testing.T) {
