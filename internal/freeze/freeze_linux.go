@@ -163,7 +163,7 @@ func (f *Frozen) ReadMemory(p []byte, addr uint64) error {
 	return f.readProcMem(p, addr)
 }
 
-// ReadRanges copies every range, up to maxIov ranges per system call. A range
+// ReadRanges copies every range, 1024 ranges (IOV_MAX) per system call. A range
 // that cannot be read in full gets its Err set (its Buf holds what could be
 // read, the rest is unspecified); ReadRanges then returns an error that
 // counts them and names the first. Ranges may overlap and come in any order.
