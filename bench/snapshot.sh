@@ -26,8 +26,9 @@
 # maximum resident set size). The ratio of each A B pair is taken within the
 # pair, so that a change of machine load between pairs cancels out; the
 # summary gives the median of the pairs' ratios. The core of 1M goroutines
-# needs about 10 GB of disk and the target about 10 GB of memory while it is
-# dumped. Rows are appended to bench/out/snapshot.tsv.
+# takes about 3 GB of disk (and the target as much memory while it dumps,
+# about 2 minutes); today each tool then takes about 3 minutes and 3-4 GB.
+# Rows are appended to bench/out/snapshot.tsv.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

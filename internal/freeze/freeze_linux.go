@@ -163,7 +163,7 @@ func (f *Frozen) ReadMemory(p []byte, addr uint64) error {
 	return f.readProcMem(p, addr)
 }
 
-// ReadRanges copies every range, up to maxIov ranges per system call. A range
+// ReadRanges copies every range, 1024 ranges (IOV_MAX) per system call. A range
 // that cannot be read in full gets its Err set (its Buf holds what could be
 // read, the rest is unspecified); ReadRanges then returns an error that
 // counts them and names the first. Ranges may overlap and come in any order.
@@ -305,7 +305,7 @@ func checkTarget(pid int) error {
 		return ErrZombie
 	}
 	if tp := statusField(status, "TracerPid"); tp != "" && tp != "0" {
-		return fmt.Errorf("by pid %s (%s): %w", tp, commOf(tp), ErrTraced)
+		return tracedBy(tp)
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
 		if s := strings.TrimSpace(string(b)); s == "3" {
@@ -324,6 +324,15 @@ func statusField(status []byte, key string) string {
 	return ""
 }
 
+// tracedBy is ErrTraced naming the tracer: tp is a TracerPid, the id of the
+// tracing thread.
+func tracedBy(tp string) error {
+	if _, err := os.Stat("/proc/self/task/" + tp); err == nil {
+		return fmt.Errorf("%w by thread %s of this very process (a debugger embedded in it, such as Delve, holds it)", ErrTraced, tp)
+	}
+	return fmt.Errorf("%w by pid %s (%s)", ErrTraced, tp, commOf(tp))
+}
+
 func commOf(pid string) string {
 	b, err := os.ReadFile("/proc/" + pid + "/comm")
 	if err != nil {
@@ -336,7 +345,7 @@ func commOf(pid string) string {
 func seizeRefusal(pid int) error {
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if tp := statusField(status, "TracerPid"); tp != "" && tp != "0" {
-		return fmt.Errorf("by pid %s (%s): %w", tp, commOf(tp), ErrTraced)
+		return tracedBy(tp)
 	}
 	hint := "not the same user, or no CAP_SYS_PTRACE"
 	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
@@ -415,55 +424,31 @@ func (tr *tracer) freeze(pid int) (start time.Time, threads []Thread, latency ti
 			tr.thaw()
 		}
 	}()
-	var seized []int // seized in this round, to be interrupted
+	// Seize and interrupt every thread /proc lists, scanning again until a
+	// scan finds no new one; then wait until all have stopped and scan once
+	// more. A thread seized in the middle of a clone may be too late for its
+	// child to be traced with it and too early for the child to be listed
+	// yet: only a scan made while every known thread is stopped is final.
+	settled := false
 	for round := 0; ; round++ {
-		tids, err := listThreads(pid)
+		fresh, err := tr.seizeListed(pid, round)
 		if err != nil {
 			return start, nil, 0, err
 		}
-		for _, tid := range tids {
-			if tr.threads[tid] != nil {
-				continue
+		if fresh == 0 {
+			if settled {
+				break
 			}
-			switch err := ptrace(unix.PTRACE_SEIZE, tid, 0, unix.PTRACE_O_TRACECLONE); err {
-			case nil:
-			case unix.ESRCH:
-				continue // exited before we got to it
-			case unix.EPERM:
-				if exiting(pid, tid) {
-					continue // the kernel refuses to seize a thread that is exiting
-				}
-				if tracerOf(pid, tid) == tr.tid {
-					break // auto-attached as a clone of a seized thread
-				}
-				if round == 0 && len(tr.threads) == 0 {
-					return start, nil, 0, seizeRefusal(pid)
-				}
-				return start, nil, 0, fmt.Errorf("thread %d: PTRACE_SEIZE: %w", tid, err)
-			default:
-				return start, nil, 0, fmt.Errorf("thread %d: PTRACE_SEIZE: %w", tid, err)
+			if err := tr.waitStopped(pid); err != nil {
+				return start, nil, 0, err
 			}
-			tr.threads[tid] = &tstate{}
-			seized = append(seized, tid)
+			settled = true
+			continue
 		}
-		if len(seized) == 0 {
-			break
+		settled = false
+		if round == 200 {
+			return start, nil, 0, errors.New("threads kept appearing over 200 scans of /proc/PID/task")
 		}
-		if testHookSeized != nil && round == 0 {
-			testHookSeized(pid, seized)
-		}
-		for _, tid := range seized {
-			if err := ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0); err != nil && err != unix.ESRCH {
-				return start, nil, 0, fmt.Errorf("thread %d: PTRACE_INTERRUPT: %w", tid, err)
-			}
-		}
-		seized = seized[:0]
-		if round == 100 {
-			return start, nil, 0, errors.New("threads kept appearing over 100 scans of /proc/PID/task")
-		}
-	}
-	if err := tr.waitStopped(pid); err != nil {
-		return start, nil, 0, err
 	}
 	latency = time.Since(start)
 	for tid, st := range tr.threads {
@@ -489,6 +474,50 @@ func (tr *tracer) freeze(pid int) (start time.Time, threads []Thread, latency ti
 		return threads[i].TID < threads[j].TID
 	})
 	return start, threads, latency, nil
+}
+
+// seizeListed seizes and interrupts every thread in /proc/PID/task that it
+// does not know yet, and returns how many.
+func (tr *tracer) seizeListed(pid, round int) (int, error) {
+	tids, err := listThreads(pid)
+	if err != nil {
+		return 0, err
+	}
+	var seized []int
+	for _, tid := range tids {
+		if tr.threads[tid] != nil {
+			continue
+		}
+		switch err := ptrace(unix.PTRACE_SEIZE, tid, 0, unix.PTRACE_O_TRACECLONE); err {
+		case nil:
+		case unix.ESRCH:
+			continue // exited before we got to it
+		case unix.EPERM:
+			if exiting(pid, tid) {
+				continue // the kernel refuses to seize a thread that is exiting
+			}
+			if tracerOf(pid, tid) == tr.tid {
+				break // auto-attached as a clone of a seized thread
+			}
+			if round == 0 && len(tr.threads) == 0 {
+				return 0, seizeRefusal(pid)
+			}
+			return 0, fmt.Errorf("thread %d: PTRACE_SEIZE: %w", tid, err)
+		default:
+			return 0, fmt.Errorf("thread %d: PTRACE_SEIZE: %w", tid, err)
+		}
+		tr.threads[tid] = &tstate{}
+		seized = append(seized, tid)
+	}
+	if testHookSeized != nil && round == 0 && len(seized) > 0 {
+		testHookSeized(pid, seized)
+	}
+	for _, tid := range seized {
+		if err := ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0); err != nil && err != unix.ESRCH {
+			return 0, fmt.Errorf("thread %d: PTRACE_INTERRUPT: %w", tid, err)
+		}
+	}
+	return len(seized), nil
 }
 
 // waitStopped collects the stop of every seized thread, following clones.

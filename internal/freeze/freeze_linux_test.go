@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,9 @@ import (
 // waits to be killed: FREEZE_TEST_HELPER=<pid> (and FREEZE_TEST_HELPER_SIGNAL=1
 // to first put the target's main thread in a signal-delivery-stop).
 func TestMain(m *testing.M) {
+	if exe := os.Getenv("FREEZE_TEST_PARENT"); exe != "" {
+		os.Exit(parentMain(exe))
+	}
 	if pid, err := strconv.Atoi(os.Getenv("FREEZE_TEST_HELPER")); err == nil {
 		testHoldSignals = os.Getenv("FREEZE_TEST_HELPER_HOLD") == "1"
 		os.Exit(helperMain(pid, os.Getenv("FREEZE_TEST_HELPER_SIGNAL") == "1"))
@@ -57,6 +61,37 @@ func helperMain(pid int, signalStop bool) int {
 	}
 	fmt.Printf("FROZEN %d %d\n", f.tr.tid, sig)
 	select {} // until killed
+}
+
+// parentMain starts exe as its child, sharing its stdout, prints "CHILD
+// <pid>", and reports on stdout every stop, continue and exit of the child
+// that a parent's wait4(WUNTRACED|WCONTINUED) sees, as "WAIT ..." lines.
+func parentMain(exe string) int {
+	pid, err := syscall.ForkExec(exe, []string{exe, "-n", "100"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parent:", err)
+		return 1
+	}
+	fmt.Printf("CHILD %d\n", pid)
+	for {
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, unix.WUNTRACED|unix.WCONTINUED, nil); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			fmt.Fprintln(os.Stderr, "parent: wait4:", err)
+			return 1
+		}
+		switch {
+		case ws.Stopped():
+			fmt.Printf("WAIT stopped %d\n", ws.StopSignal())
+		case ws.Continued():
+			fmt.Println("WAIT continued")
+		default:
+			fmt.Printf("WAIT exited %v\n", ws)
+			return 0
+		}
+	}
 }
 
 // signalDeliveryStop sends SIGUSR1 to the seized (not yet interrupted) main
@@ -113,11 +148,13 @@ func startMeter(t testing.TB, args ...string) *meterTarget {
 		}
 	}()
 	t.Cleanup(func() {
+		// The shell first, so that it does not live to print "Killed"
+		// into the test's (or the benchmark's) output.
+		cmd.Process.Kill()
+		cmd.Wait()
 		if mt.pid > 0 {
 			syscall.Kill(mt.pid, syscall.SIGKILL)
 		}
-		cmd.Process.Kill()
-		cmd.Wait()
 		r.Close()
 	})
 	select {
@@ -194,13 +231,15 @@ func threadState(pid, tid int) byte {
 	return 0
 }
 
+// tasks lists the live threads of pid (not those exiting, which the
+// kernel reaps without a tracer's say).
 func tasks(t testing.TB, pid int) []int {
 	t.Helper()
 	tids, err := listThreads(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tids
+	return slices.DeleteFunc(tids, func(tid int) bool { return exiting(pid, tid) })
 }
 
 func sortedTIDs(ths []Thread) []int {
@@ -714,6 +753,123 @@ func traced(pid int) bool {
 		}
 	}
 	return false
+}
+
+// TestParentSeesNoStop freezes and thaws a target whose parent watches it
+// with wait4(WUNTRACED|WCONTINUED), as a shell or a supervisor does: unlike
+// PTRACE_ATTACH's SIGSTOP, a seize and interrupt is no group stop, so the
+// parent must see nothing. A SIGTSTP sent afterwards, as a control, is the
+// first thing it sees.
+func TestParentSeesNoStop(t *testing.T) {
+	exe := testutil.BuildTarget(t, "pausemeter")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "FREEZE_TEST_PARENT="+exe)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var child int
+	t.Cleanup(func() {
+		if child > 0 {
+			syscall.Kill(child, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	next := func() string {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the parent's stdout closed")
+			}
+			return line
+		case <-time.After(30 * time.Second):
+			t.Fatal("nothing from the parent or its child within 30s")
+		}
+		return ""
+	}
+	for ready := false; child == 0 || !ready; {
+		line := next()
+		if _, err := fmt.Sscanf(line, "CHILD %d", &child); err == nil {
+			continue
+		}
+		ready = strings.HasPrefix(line, "READY ")
+	}
+	for i := 0; i < 3; i++ {
+		f, err := Freeze(child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFrozen(t, f)
+		if err := f.Thaw(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// SIGTSTP, not SIGSTOP, so that a stop by SIGSTOP cannot pass for it.
+	if err := syscall.Kill(child, syscall.SIGTSTP); err != nil {
+		t.Fatal(err)
+	}
+	if line := next(); line != fmt.Sprintf("WAIT stopped %d", syscall.SIGTSTP) {
+		t.Errorf("the parent first saw %q, want the control's stop: it saw the freeze", line)
+	}
+	syscall.Kill(child, syscall.SIGCONT)
+	if line := next(); line != "WAIT continued" {
+		t.Errorf("the parent then saw %q, want the control's continue", line)
+	}
+}
+
+// TestGroupStopKept freezes a target someone had stopped with SIGSTOP: its
+// threads are reported in the group stop, and Thaw leaves the process
+// stopped, as the signal intended, until a SIGCONT.
+func TestGroupStopKept(t *testing.T) {
+	mt := startMeter(t, "-n", "100")
+	if err := syscall.Kill(mt.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitState := func(want byte) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for _, tid := range tasks(t, mt.pid) {
+			for threadState(mt.pid, tid) != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("thread %d is in state %c, want %c", tid, threadState(mt.pid, tid), want)
+				}
+				time.Sleep(100 * time.Microsecond) // polling /proc: there is no event to wait on
+			}
+		}
+	}
+	waitState('T')
+	f, err := Freeze(mt.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrozen(t, f)
+	for _, th := range f.Threads() {
+		if !th.GroupStop {
+			t.Errorf("thread %d of a SIGSTOPped process is not reported in the group stop", th.TID)
+		}
+	}
+	if err := f.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	waitState('T') // stopped still, no longer traced
+	checkRunning(t, mt.pid)
+	if err := syscall.Kill(mt.pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	mt.awaitTicks(t, 5)
 }
 
 // TestRefusals checks that Freeze refuses, with the reason, what it cannot
