@@ -10,7 +10,7 @@
 # longest gap between two ticks since it was last asked. For each N the same
 # target is looked at, REPS times in turn, by
 #
-#   dlv-tasks attach PID -c ps                     (attach, list, detach)
+#   dlv-tasks attach PID -c ps                     (a low-pause snapshot: freeze, copy, thaw, read the copy)
 #   dlv attach PID + goroutines -l + quit -d       (Delve's own terminal)
 #
 # and the gap the target saw during each run is its pause. Then
