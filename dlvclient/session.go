@@ -424,6 +424,13 @@ func (s *Session) abort() error {
 
 func (s *Session) close() error {
 	var err error
+	if s.server != nil && (s.target.Kind == KindAttach || s.target.Kind == KindExec) {
+		// A continue still in flight (the web view's run, say) would keep
+		// Detach waiting for ever: stop the target first.
+		if st, serr := s.client.GetStateNonBlocking(); serr == nil && st.Running {
+			_, _ = s.client.Halt()
+		}
+	}
 	switch s.target.Kind {
 	case KindConnect:
 		exited, _ := s.Exited()

@@ -31,7 +31,7 @@ func Diff(w io.Writer, tr *chains.Trend, limit int) error {
 		}
 		t.Add(strconv.Itoa(g.Before), strconv.Itoa(g.After), fmt.Sprintf("%+d", g.Growth()),
 			chains.RateText(g.RatePerSec, g.Growth(), tr.Elapsed), strconv.Itoa(len(g.New)),
-			strconv.Itoa(len(g.Ended)), strconv.Itoa(len(g.Stuck)), g.Verdict, Safe(shortKey(g.Key)))
+			strconv.Itoa(len(g.Ended)), strconv.Itoa(len(g.Stuck)), g.Verdict, Safe(ShortKey(g.Key)))
 	}
 	if err := t.Write(w, Plain); err != nil {
 		return err
@@ -143,7 +143,7 @@ func Top(w io.Writer, s TopSample, tr *chains.Trend, limit int) error {
 			nw, ended = g.NewPer[n-2], g.EndedPer[n-2]
 		}
 		t.Add(strconv.Itoa(g.After), fmt.Sprintf("%+d", delta), Sparkline(g.Counts), strconv.Itoa(nw),
-			strconv.Itoa(ended), statesText(g.States), g.Verdict, Safe(shortKey(g.Key)))
+			strconv.Itoa(ended), statesText(g.States), g.Verdict, Safe(ShortKey(g.Key)))
 	}
 	if err := t.Write(w, Plain); err != nil {
 		return err

@@ -47,7 +47,7 @@ func GroupRows(w io.Writer, groups []chains.Group) error {
 	tab := &Table{Columns: []Column{{Header: "COUNT", Kind: ColFixed}, {Header: "KEY", Color: userCodeColor, Keep: 2},
 		{Header: "STATES", Keep: 1}, {Header: "IDS", Kind: ColFixed, Color: idColor}}}
 	for _, g := range groups {
-		key := Safe(shortKey(g.Key))
+		key := Safe(ShortKey(g.Key))
 		if key == "" {
 			key = `""`
 		}
@@ -121,9 +121,9 @@ func statesText(states map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// shortKey shows a location key ("main.f /abs/path/pkg/file.go:12") with a
+// ShortKey shows a location key ("main.f /abs/path/pkg/file.go:12") with a
 // short file, as ps shows locations; other keys are left as they are.
-func shortKey(key string) string {
+func ShortKey(key string) string {
 	i := strings.LastIndexByte(key, ' ')
 	if i < 0 || !strings.HasPrefix(key[i+1:], "/") || !strings.Contains(key[i+1:], ".go:") {
 		return key

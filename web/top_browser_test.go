@@ -153,7 +153,7 @@ func TestTopInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	var text strings.Builder
 	require.NoError(t, d.Text(&text))
-	count, trend, verdict := terminalTopRow(t, text.String(), leak.Key)
+	count, trend, verdict := terminalTopRow(t, text.String(), render.ShortKey(leak.Key)) // top shows short files
 	require.Equal(t, strconv.Itoa(leak.Points[len(leak.Points)-1]), count)
 	require.Equal(t, render.Sparkline(leak.Points), trend)
 	require.Equal(t, verdict, leak.Verdict)
