@@ -305,7 +305,7 @@ func TestTrackerChurnHalts(t *testing.T) {
 		}
 		done++
 	}
-	require.Equal(t, halts, done, "halts within the time limit")
+	require.GreaterOrEqual(t, done, halts/raceSlowdown, "halts within the time limit (all of them, but for the race detector's slowdown)")
 	t.Logf("%d halts: %d records read, %d skipped mid-write, %d halts caught records mid-write; tracker read %v per halt",
 		done, records, skipped, caught, readTime/time.Duration(done))
 }
