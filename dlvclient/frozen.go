@@ -62,10 +62,6 @@ const (
 	maxSnapshotStacks = 1 << 30
 	// maxSnapshotSegment bounds one writable segment of the executable.
 	maxSnapshotSegment = 1 << 30
-	// gCopy is how much of each g is copied for Delve (runtime.g is under
-	// 512 bytes in Go 1.26 and 1.27; the layout's own size is used when
-	// larger).
-	gCopy = 1024
 	// mCopy is how much of the m of a goroutine on a thread is copied.
 	mCopy = 4096
 )
@@ -529,24 +525,6 @@ func usedFrom(lo, hi uint64, sps ...uint64) uint64 {
 	return best
 }
 
-// stackPointer is where goroutine g's stack is in use from: its thread's
-// stack pointer when it is on one, else what the scheduler saved.
-func stackPointer(g *runtimemem.G, threads []freeze.Thread) uint64 {
-	if g.ThreadID != 0 {
-		for _, th := range threads {
-			if th.TID == g.ThreadID && th.Regs.SP >= g.StackLo && th.Regs.SP < g.StackHi {
-				return th.Regs.SP
-			}
-		}
-	}
-	for _, sp := range []uint64{g.SchedSP, g.SyscallSP} {
-		if sp >= g.StackLo && sp < g.StackHi {
-			return sp
-		}
-	}
-	return 0
-}
-
 // recordingMemory reads the frozen target and keeps a copy of every byte
 // read.
 type recordingMemory struct {
@@ -592,27 +570,20 @@ func (m *recordingMemory) lookup(addr uint64, n int) ([]byte, bool) {
 	return nil, false
 }
 
-// smallGaps returns ranges for the gaps of at most max bytes between the
+// smallGaps returns ranges for the gaps of at most widest bytes between the
 // recorded spans.
-func (m *recordingMemory) smallGaps(max uint64) []freeze.Range {
+func (m *recordingMemory) smallGaps(widest uint64) []freeze.Range {
 	spans := append([]span(nil), m.spans...)
 	sort.Slice(spans, func(i, j int) bool { return spans[i].addr < spans[j].addr })
 	var out []freeze.Range
 	var end uint64
 	for i, s := range spans {
-		if i > 0 && s.addr > end && s.addr-end <= max {
+		if i > 0 && s.addr > end && s.addr-end <= widest {
 			out = append(out, freeze.Range{Addr: end, Buf: make([]byte, s.addr-end)})
 		}
-		end = maxU(end, s.addr+uint64(len(s.data)))
+		end = max(end, s.addr+uint64(len(s.data)))
 	}
 	return out
-}
-
-func maxU(a, b uint64) uint64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // segment is one PT_LOAD of the copy: the copied parts, in order, with
